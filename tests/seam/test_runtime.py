@@ -1,0 +1,96 @@
+"""The per-hook Runtime: activation, the shared kv store, commit and rollback."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from charms.reactive import runtime
+from charms.reactive.errors import MetadataError
+from charms.reactive.runtime import Runtime
+from fakes import FakeHookTools, make_context
+
+
+def stored(db) -> dict[str, str]:
+    if not db.exists():
+        return {}
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("select key, data from kv").fetchall())
+
+
+@pytest.fixture
+def rt(tmp_path):
+    (tmp_path / "metadata.yaml").write_text(
+        "name: web\nrequires:\n  db: {interface: mysql}\n  db2: {interface: mysql}\n"
+        "provides:\n  website: {interface: http}\npeers:\n  cluster: {interface: peer}\n"
+    )
+    r = Runtime(make_context(tmp_path), FakeHookTools(bags={"db:1": {}}))
+    yield r
+    if r.kv_opened:
+        r.rollback()
+
+
+def test_activate_makes_runtime_current_and_restores(rt):
+    outer = Runtime(rt.context, FakeHookTools())
+    with runtime.activate(outer):
+        with runtime.activate(rt):
+            assert runtime.current() is rt
+        assert runtime.current() is outer
+
+
+def test_commit_flushes_kv_and_relation_writes(rt, tmp_path):
+    rt.kv.set("reactive.states.x", None)
+    rt.tools.relation_set("db:1", {"a": "1"})
+    calls = []
+    rt.on_commit.append(lambda: calls.append("cb"))
+    rt.commit()
+    assert calls == ["cb"]
+    assert stored(tmp_path / ".unit-state.db")["reactive.states.x"] == "null"
+    assert rt.tools.inner.bags["db:1"]["local/0"] == {"a": "1"}
+
+
+def test_rollback_discards_kv_and_relation_writes(rt, tmp_path):
+    rt.kv.set("reactive.states.x", None)
+    rt.tools.relation_set("db:1", {"a": "1"})
+    rt.rollback()
+    rt.tools.flush()
+    assert "reactive.states.x" not in stored(tmp_path / ".unit-state.db")
+    assert rt.tools.inner.count("relation-set") == 0
+
+
+def test_kv_is_charmhelpers_singleton_shared_with_charm_code(rt):
+    from charmhelpers.core import unitdata
+
+    store = rt.kv
+    assert unitdata.kv() is store
+    assert rt.kv is store
+
+
+def test_metadata_is_read_once_and_answers_roles(rt, tmp_path):
+    assert rt.metadata.role_and_interface("db") == ("requires", "mysql")
+    assert rt.metadata.role_and_interface("cluster") == ("peers", "peer")
+    assert rt.metadata.role_and_interface("nope") is None
+    assert rt.metadata.relations_for("requires", "mysql") == ["db", "db2"]
+    (tmp_path / "metadata.yaml").write_text("garbage: [")
+    assert rt.metadata.role_and_interface("db") == ("requires", "mysql")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "cannot read"),
+        ("name: [", "not valid YAML"),
+        ("- a\n- b\n", "mapping at the top level"),
+        ("requires: [db]\n", "'requires' must be a mapping"),
+        ("requires:\n  db: {}\n", "has no 'interface'"),
+        ("requires:\n  db: {interface: x}\nprovides:\n  db: {interface: x}\n", "declared twice"),
+    ],
+    ids=["missing", "not-yaml", "not-mapping", "section-list", "no-interface", "duplicate"],
+)
+def test_bad_metadata_raises_metadata_error(tmp_path, text, message):
+    if text is not None:
+        (tmp_path / "metadata.yaml").write_text(text)
+    rt = Runtime(make_context(tmp_path), FakeHookTools())
+    with pytest.raises(MetadataError, match=message):
+        _ = rt.metadata
