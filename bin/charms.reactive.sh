@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# charms.reactive.sh: write reactive handlers in bash.
+#
+# An executable file in reactive/ is an external handler: charms.reactive runs it with
+# `--test` (exit 0 = some handler should run; stdout is kept) and then with
+# `--invoke <that stdout>`. This helper implements both sides of that protocol:
+#
+#     #!/bin/bash
+#     source "$CHARM_DIR/bin/charms.reactive.sh"
+#
+#     @when 'proxy.configured'
+#     @when_not 'proxy.announced'
+#     announce() {
+#         juju-log "proxy is configured"
+#         set_flag proxy.announced
+#     }
+#
+#     reactive_handler_main
+#
+# Decorators (`@when`, `@when_all`, `@when_any`, `@when_not`, `@when_none`,
+# `@when_not_all`, `@hook`, `@only_once`) apply to the next function defined after them;
+# stacked decorators all have to hold. Each condition is one `charms.reactive <verb>` call
+# (exit status = answer), so it sees the flags of the running hook.
+# Flag verbs are shell functions: set_flag, clear_flag, toggle_flag, is_flag_set,
+# all_flags_set, any_flags_set, get_flags, relation_call.
+
+for _cr_verb in set_flag clear_flag toggle_flag is_flag_set all_flags_set any_flags_set \
+    get_flags relation_call; do
+    eval "${_cr_verb}() { charms.reactive ${_cr_verb} \"\$@\"; }"
+done
+unset _cr_verb
+
+_CR_ARGS=("$@")       # the script's own arguments (sourcing keeps them)
+_CR_HANDLERS=()       # handler function names, in definition order
+declare -A _CR_CONDS  # handler -> newline-separated "verb arg..." conditions
+_CR_PENDING=""        # conditions waiting for the next function definition
+_CR_KNOWN=" $(compgen -A function | tr '\n' ' ') "
+
+# Give the pending conditions to the function(s) defined since the last decorator.
+_cr_close() {
+    local fn
+    for fn in $(compgen -A function); do
+        [[ $_CR_KNOWN == *" $fn "* ]] && continue
+        _CR_KNOWN+="$fn "
+        if [[ -n $_CR_PENDING ]]; then
+            _CR_HANDLERS+=("$fn")
+            _CR_CONDS[$fn]=$_CR_PENDING
+            _CR_PENDING=""
+        fi
+    done
+}
+
+_cr_decorate() {
+    _cr_close
+    local quoted
+    printf -v quoted '%q ' "$@"
+    _CR_PENDING+="${quoted}"$'\n'
+}
+
+@when() { _cr_decorate when "$@"; }
+@when_all() { _cr_decorate when_all "$@"; }
+@when_any() { _cr_decorate when_any "$@"; }
+@when_not() { _cr_decorate when_not "$@"; }
+@when_none() { _cr_decorate when_none "$@"; }
+@when_not_all() { _cr_decorate when_not_all "$@"; }
+@hook() { _cr_decorate hook "$@"; }
+@only_once() { _cr_decorate only_once; }
+
+_cr_id() { echo "$(realpath "$0"):$1"; }
+
+# True when every condition of handler $1 holds.
+_cr_test_one() {
+    local fn=$1 line
+    while IFS= read -r line; do
+        [[ -z $line ]] && continue
+        eval "set -- $line"
+        if [[ $1 == only_once ]]; then
+            charms.reactive only_once "$(_cr_id "$fn")" || return 1
+        else
+            charms.reactive "$@" || return 1
+        fi
+    done <<<"${_CR_CONDS[$fn]}"
+}
+
+reactive_handler_main() {
+    _cr_close
+    (($#)) || set -- "${_CR_ARGS[@]}"
+    case "${1-}" in
+    --test)
+        local fn passed=()
+        for fn in "${_CR_HANDLERS[@]}"; do
+            _cr_test_one "$fn" && passed+=("$fn")
+        done
+        [[ ${#passed[@]} -gt 0 ]] || exit 1
+        (IFS=,; echo "${passed[*]}")
+        exit 0
+        ;;
+    --invoke)
+        local fn names
+        IFS=, read -r -a names <<<"${2-}"
+        for fn in "${names[@]}"; do
+            [[ -n ${_CR_CONDS[$fn]+set} ]] || { echo "unknown handler: $fn" >&2; exit 2; }
+            "$fn"
+            if [[ ${_CR_CONDS[$fn]} == *only_once* ]]; then
+                charms.reactive mark_invoked "$(_cr_id "$fn")"
+            fi
+        done
+        exit 0
+        ;;
+    *)
+        echo "usage: $0 --test | --invoke HANDLER[,HANDLER...]" >&2
+        exit 2
+        ;;
+    esac
+}

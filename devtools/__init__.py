@@ -1,0 +1,1 @@
+"""Developer tooling: offline charm builds (charmbuild) and the demo (demo)."""
