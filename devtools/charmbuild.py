@@ -42,6 +42,7 @@ __all__ = [
     "ensure_charm_tools",
     "ensure_wheels",
     "main",
+    "stage_layer",
 ]
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -51,6 +52,21 @@ LAYER_NAMES: Final = ("reactive-base", "basic")
 #: What charm-build installs into its throw-away build venv (Python < 3.12).
 BUILD_VENV_PINS: Final = ("pip<23.1", "setuptools<67")
 _SCRATCH_HOSTS: Final = ("JUJU_REPOSITORY", "LAYER_PATH", "INTERFACE_PATH", "CHARM_BUILD_DIR")
+#: Top-level entries never offered to charm-build: it walks (and pattern-matches) every file
+#: of a layer before excluding any, and these hold tens of thousands of files.
+_HEAVY: Final = frozenset(
+    {
+        ".git",
+        ".venv",
+        ".venv-charmtools",
+        ".cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        "build",
+    }
+)
 
 
 class CharmBuildError(Exception):
@@ -121,11 +137,11 @@ def build_env(
         env.pop(name, None)
     env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
     layers_dir = cache_dir / "layers"
-    layers_dir.mkdir(parents=True, exist_ok=True)
-    for name in LAYER_NAMES:
+    stage_layer(layers_dir / LAYER_NAMES[0])
+    for name in LAYER_NAMES[1:]:
         link = layers_dir / name
         if not link.is_symlink():
-            link.symlink_to(REPO_ROOT, target_is_directory=True)
+            link.symlink_to(LAYER_NAMES[0], target_is_directory=True)
     env.update(
         PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "/usr/bin:/bin")]),
         CHARM_LAYERS_DIR=str(layers_dir),
@@ -135,8 +151,32 @@ def build_env(
         PIP_FIND_LINKS=str(wheel_dir),
         PIP_CONFIG_FILE=os.devnull,
         PIP_DISABLE_PIP_VERSION_CHECK="1",
+        VIRTUALENV_NO_PERIODIC_UPDATE="1",
+        VIRTUALENV_EXTRA_SEARCH_DIR=str(wheel_dir),
     )
+    # Seed charm-build's build venv with the pip/setuptools it would install next
+    # ("pip install -U 'pip<23.1' 'setuptools<67'"), which then has nothing to do: -2 s.
+    for pin in BUILD_VENV_PINS:
+        project, _, below = pin.partition("<")
+        version = _newest_wheel_version(wheel_dir, project, below=below)
+        if version:
+            env[f"VIRTUALENV_{project.upper()}"] = version
     return env
+
+
+def stage_layer(stage: Path, repo: Path = REPO_ROOT) -> Path:
+    """Offer the repository as a layer: a directory of symlinks to its top-level entries.
+
+    Equivalent to a symlink to the repository itself (what users do), minus the entries
+    in ``_HEAVY``; ``layer.yaml``'s ``exclude:`` still filters the rest. Idempotent.
+    """
+    stage.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(repo.iterdir()):
+        link = stage / entry.name
+        if entry.name in _HEAVY or link.is_symlink():
+            continue
+        link.symlink_to(entry, target_is_directory=entry.is_dir())
+    return stage
 
 
 def build_charm(
@@ -180,9 +220,7 @@ def build_charm(
         str(layer_dir.absolute()),
     ]
     # cwd: charm-build falls back to the cwd for layers; make that an empty directory.
-    proc = subprocess.run(
-        cmd, cwd=cache_dir, env=env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(cmd, cwd=cache_dir, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise CharmBuildError(cmd, proc.returncode, proc.stdout + proc.stderr)
     return output_dir.absolute() / _charm_name(layer_dir)
@@ -216,6 +254,19 @@ def _charm_name(layer_dir: Path) -> str:
             if line.startswith("name:"):
                 return line.partition(":")[2].strip().strip("'\"")
     return layer_dir.absolute().name
+
+
+def _newest_wheel_version(wheel_dir: Path, project: str, *, below: str) -> str | None:
+    """Return the newest version of ``project`` among the wheels, lower than ``below``."""
+
+    def key(version: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in version.split("."))
+
+    versions = [
+        path.name.split("-")[1] for path in wheel_dir.glob(f"{project}-*-py3-none-any.whl")
+    ]
+    usable = [v for v in versions if v.replace(".", "").isdigit() and key(v) < key(below)]
+    return max(usable, key=key) if usable else None
 
 
 def _check(cmd: Sequence[str]) -> None:

@@ -277,8 +277,14 @@ def _build(paths: _Paths, target: Path, options: LayerOptions, digest: str) -> N
         venv_cmd = [_base_python(), "-m", "venv"]
         if options.include_system_packages:
             venv_cmd.append("--system-site-packages")
+        # ensurepip costs ~3 s; when this interpreter has a pip that can target another
+        # one (pip >= 22.3, "--python"), the venv is made without pip and driven by it.
+        outer_pip = _outer_pip()
+        if outer_pip:
+            venv_cmd.append("--without-pip")
         _run([*venv_cmd, str(target)], what=f"the virtualenv {target}")
-        pip = [str(target / "bin" / "python3"), "-m", "pip"]
+        venv_python = str(target / "bin" / "python3")
+        pip = [*outer_pip, "--python", venv_python] if outer_pip else [venv_python, "-m", "pip"]
         install = [*pip, "install"]
     else:
         pip = [_base_python(), "-m", "pip"]
@@ -387,6 +393,19 @@ def _base_python() -> str:
     if sys.prefix != sys.base_prefix:
         return getattr(sys, "_base_executable", None) or sys.executable
     return sys.executable
+
+
+def _outer_pip() -> list[str]:
+    """Return ``[python, -m, pip]`` if this interpreter has pip >= 22.3, else []."""
+    try:
+        from importlib.metadata import version  # here: only needed when building
+
+        parts = version("pip").split(".")[:2]
+        if (int(parts[0]), int(parts[1])) >= (22, 3):
+            return [sys.executable, "-m", "pip"]
+    except (ImportError, ValueError, IndexError):
+        pass
+    return []
 
 
 def _distributions(wheelhouse: Path) -> list[Path]:
