@@ -229,11 +229,24 @@ def build_charm(
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the given charm layers; print where each landed and how long it took."""
     parser = argparse.ArgumentParser(prog="python -m devtools.charmbuild", description=__doc__)
-    parser.add_argument("layers", nargs="+", type=Path, help="charm layer directories")
+    parser.add_argument("layers", nargs="*", type=Path, help="charm layer directories")
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="only install charm-tools and fill the wheel cache (once, from PyPI)",
+    )
     parser.add_argument("-o", "--output-dir", type=Path, default=REPO_ROOT / "build")
     parser.add_argument("--cache-dir", type=Path, default=REPO_ROOT / ".cache" / "charm-build")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
+    if args.prepare or not args.layers:
+        try:
+            ensure_wheels(python=str(ensure_charm_tools() / "python"))
+        except CharmBuildError as err:
+            print(err, file=sys.stderr)
+            return 1
+        if not args.layers:
+            return 0
     for layer in args.layers:
         start = time.monotonic()
         try:

@@ -35,9 +35,7 @@ class DatabaseProvides(RelationBase):
     def provide_database(self, application, host, port, database, user, password):
         """Send one client application its connection details and mark it served."""
         conv = self.conversation(scope=application)
-        conv.set_remote(
-            host=host, port=str(port), database=database, user=user, password=password
-        )
+        conv.set_remote(host=host, port=str(port), database=database, user=user, password=password)
         conv.set_local("provided", database)
         conv.remove_state("{relation_name}.database.requested")
 

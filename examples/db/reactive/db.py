@@ -19,5 +19,6 @@ def serve(db):
     host = config.get("host") or socket.getfqdn()
     for application, name in db.requested_databases():
         hookenv.log(f"db: serving database {name} to {application}")
-        db.provide_database(application, host, config["port"], name, application,
-                            _password(application))
+        db.provide_database(
+            application, host, config["port"], name, application, _password(application)
+        )

@@ -1,0 +1,170 @@
+"""End to end: build every example with charm-build (offline) and check the built charm."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from devtools import charmbuild
+
+pytestmark = pytest.mark.build
+
+REPO = charmbuild.REPO_ROOT
+EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "layer.yaml").is_file())
+STANDARD_HOOKS = (
+    "install",
+    "config-changed",
+    "leader-elected",
+    "leader-settings-changed",
+    "start",
+    "stop",
+    "update-status",
+    "upgrade-charm",
+    "pre-series-upgrade",
+    "post-series-upgrade",
+)
+RELATION_HOOKS = ("created", "joined", "changed", "departed", "broken")
+#: Everything a built charm may hold at its top level; anything else leaked from a layer.
+ALLOWED_TOP_LEVEL = {
+    ".build.manifest",
+    "README.md",
+    "bin",
+    "config.yaml",
+    "copyright",
+    "hooks",
+    "layer.yaml",
+    "lib",
+    "metadata.yaml",
+    "reactive",
+    "version",
+    "wheelhouse",
+    "wheelhouse.txt",
+    "wheelhouse-constraints.txt",
+}
+BASE_OPTION_DEFAULTS = {
+    "packages": [],
+    "python_packages": [],
+    "use_venv": True,
+    "include_system_packages": False,
+}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Build every example once: {name: built charm dir}."""
+    out = tmp_path_factory.mktemp("charms")
+    cache = tmp_path_factory.mktemp("charm-cache")
+    return {
+        name: charmbuild.build_charm(REPO / "examples" / name, out, cache_dir=cache)
+        for name in EXAMPLES
+    }
+
+
+def metadata(charm: Path) -> dict:
+    return yaml.safe_load((charm / "metadata.yaml").read_text())
+
+
+def test_examples_are_found():
+    assert set(EXAMPLES) == {"db", "proxy", "ring", "webapp"}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_build_generates_every_standard_hook_from_the_template(built, name):
+    charm = built[name]
+    template = (REPO / "hooks" / "hook.template").read_text()
+    for hook in STANDARD_HOOKS:
+        path = charm / "hooks" / hook
+        assert os.access(path, os.X_OK), hook
+        assert path.read_text() == template.format("hook")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_build_generates_relation_hooks_and_copies_interfaces(built, name):
+    charm = built[name]
+    meta = metadata(charm)
+    for role in ("provides", "requires", "peers"):
+        for endpoint, spec in (meta.get(role) or {}).items():
+            for kind in RELATION_HOOKS:
+                assert os.access(charm / "hooks" / f"{endpoint}-relation-{kind}", os.X_OK)
+            interface = charm / "hooks" / "relations" / spec["interface"]
+            assert (interface / f"{role}.py").is_file()
+            assert (interface / "interface.yaml").is_file()
+            assert (interface / "__init__.py").is_file()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_built_charm_holds_only_what_a_charm_needs(built, name):
+    charm = built[name]
+    top = {p.name for p in charm.iterdir()}
+    assert top <= ALLOWED_TOP_LEVEL, top - ALLOWED_TOP_LEVEL
+    assert (charm / "lib" / "reactive_bootstrap.py").is_file()
+    assert (charm / "bin" / "charms.reactive").is_file()
+    assert (charm / "bin" / "charms.reactive.sh").is_file()
+    # The base layer's README must not replace the charm's own.
+    assert (charm / "README.md").read_text() == (
+        REPO / "examples" / name / "README.md"
+    ).read_text()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_built_layer_yaml_holds_the_base_options_with_defaults(built, name):
+    layer = yaml.safe_load((built[name] / "layer.yaml").read_text())
+    base = "basic" if name == "db" else "reactive-base"
+    assert base in layer["options"]
+    for key, default in BASE_OPTION_DEFAULTS.items():
+        assert key in layer["options"][base]
+        if name != "db":
+            assert layer["options"][base][key] == default
+    assert layer["is"] == name
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_built_wheelhouse_has_the_runtime_dependencies_as_wheels(built, name):
+    wheels = {p.name.split("-")[0].lower() for p in (built[name] / "wheelhouse").iterdir()}
+    assert {"charmhelpers", "pyyaml", "jinja2", "netaddr"} <= wheels
+
+
+def test_manifest_names_the_base_layer_first(built):
+    manifest = json.loads((built["webapp"] / ".build.manifest").read_text())
+    urls = [layer["url"] for layer in manifest["layers"]]
+    assert urls == ["layer:reactive-base", "webapp", "interface:http", "interface:database"]
+
+
+def test_bash_handler_is_shipped_executable(built):
+    assert os.access(built["proxy"] / "reactive" / "announce", os.X_OK)
+
+
+@pytest.mark.parametrize("name", ["webapp", "db"])
+def test_built_charm_bootstraps_offline_into_a_venv(built, name, tmp_path):
+    """The hook's first half, on a copy of the built charm laid out like a unit's agent dir."""
+    charm = tmp_path / f"unit-{name}-0" / "charm"
+    shutil.copytree(built[name], charm, symlinks=True)
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    # Any index or network access by pip would fail loudly.
+    env.update(CHARM_DIR=str(charm), PIP_INDEX_URL="http://127.0.0.1:9/", no_proxy="*")
+    code = (
+        "import sys; sys.path.insert(0, 'lib'); import reactive_bootstrap;"
+        "reactive_bootstrap.bootstrap(); import yaml, charmhelpers;"
+        "print(yaml.__file__); print(charmhelpers.__file__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=charm,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    venv = charm.parent / ".venv"
+    for line in result.stdout.splitlines():
+        assert line.startswith(str(venv / "lib"))
+    marker = json.loads((venv / ".reactive-bootstrap.json").read_text())
+    assert sorted(marker["wheelhouse"]) == sorted(p.name for p in (charm / "wheelhouse").iterdir())
