@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AmbiguousConversationError",
     "ConversationNotFoundError",
     "DispatchLimitError",
     "HandlerDefinitionError",
@@ -19,6 +20,7 @@ __all__ = [
     "MetadataError",
     "ReactiveError",
     "RelationImplementationError",
+    "RelationNotFoundError",
 ]
 
 
@@ -113,3 +115,41 @@ class ConversationNotFoundError(ReactiveError, ValueError):
         """
         self.scope = scope
         super().__init__(message or f"Conversation with scope '{scope}' not found")
+
+
+class AmbiguousConversationError(ConversationNotFoundError):
+    """Several conversations match a scope (one application related twice), none preferred.
+
+    In a hook of the relation, the conversation on the hook's relation id is preferred; this
+    is raised elsewhere. Choose among ``conversations()`` by ``namespace`` (the relation id).
+    """
+
+    def __init__(self, scope: str, namespaces: Sequence[str]) -> None:
+        """Record the scope and the namespaces (relation ids) that match it.
+
+        Args:
+            scope: The scope value looked up.
+            namespaces: The namespaces of the matching conversations.
+        """
+        self.namespaces = sorted(namespaces)
+        super().__init__(
+            scope,
+            f"Conversation with scope '{scope}' is ambiguous: it exists on "
+            f"{', '.join(self.namespaces)}; pick one from conversations() by namespace",
+        )
+
+
+class RelationNotFoundError(ReactiveError, ValueError):
+    """No relation implementation matches a relation name or flag (``relation_call``).
+
+    Subclasses :class:`ValueError`, which charms.reactive 1.x raised there.
+    """
+
+    def __init__(self, what: str) -> None:
+        """Record the relation name or flag that was asked for.
+
+        Args:
+            what: The relation name or flag.
+        """
+        self.what = what
+        super().__init__(f"Relation not found: {what}")
