@@ -1,0 +1,62 @@
+"""A strict Juju emulator that runs real charm hooks, for tests.
+
+Build a :class:`Model`, deploy charm directories, relate them, scale them, and read what the
+hooks did: relation data, flags, status, logs and a :class:`HookRecord` per hook.
+"""
+
+from reactive_harness.context import Fault
+from reactive_harness.errors import (
+    CharmError,
+    ConfigError,
+    HarnessError,
+    HookFailedError,
+    InterfaceMismatchError,
+    ScenarioError,
+    SettleLimitError,
+    UnitInErrorError,
+    UnknownApplicationError,
+    UnknownEndpointError,
+    UnknownRelationError,
+    UnknownUnitError,
+)
+from reactive_harness.executor import ExecResult, Executor, HookJob, SubprocessExecutor
+from reactive_harness.handles import Application, Relation, Unit
+from reactive_harness.model import Model
+from reactive_harness.records import (
+    ActionResult,
+    BagChange,
+    HookRecord,
+    LogLine,
+    Status,
+    ToolCall,
+)
+
+__all__ = [
+    "ActionResult",
+    "Application",
+    "BagChange",
+    "CharmError",
+    "ConfigError",
+    "ExecResult",
+    "Executor",
+    "Fault",
+    "HarnessError",
+    "HookFailedError",
+    "HookJob",
+    "HookRecord",
+    "InterfaceMismatchError",
+    "LogLine",
+    "Model",
+    "Relation",
+    "ScenarioError",
+    "SettleLimitError",
+    "Status",
+    "SubprocessExecutor",
+    "ToolCall",
+    "Unit",
+    "UnitInErrorError",
+    "UnknownApplicationError",
+    "UnknownEndpointError",
+    "UnknownRelationError",
+    "UnknownUnitError",
+]

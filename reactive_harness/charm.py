@@ -1,0 +1,238 @@
+"""Read a charm directory: metadata.yaml, config.yaml, actions.yaml, and its hooks.
+
+Everything is checked when a charm is deployed, so a malformed file fails with a
+:class:`~reactive_harness.errors.CharmError` naming the file and the key, before any hook runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reactive_harness.errors import CharmError, ConfigError
+
+__all__ = ["ActionSpec", "CharmSpec", "ConfigOption", "EndpointSpec", "load_charm"]
+
+ROLES = ("provides", "requires", "peers")
+CONFIG_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "int": (int,),
+    "float": (float, int),
+    "boolean": (bool,),
+    "secret": (str,),
+}
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One endpoint declared in metadata.yaml."""
+
+    name: str
+    role: str
+    interface: str
+    scope: str = "global"
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ConfigOption:
+    """One option of config.yaml."""
+
+    name: str
+    type: str
+    default: Any = None
+    description: str = ""
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` if it fits the option's type.
+
+        Raises:
+            ConfigError: The value has the wrong type.
+        """
+        if value is None:
+            return None
+        allowed = CONFIG_TYPES[self.type]
+        if isinstance(value, bool) and bool not in allowed:
+            ok = False
+        else:
+            ok = isinstance(value, allowed)
+        if not ok:
+            raise ConfigError(f"option {self.name!r} expects type {self.type}, got {value!r}")
+        return float(value) if self.type == "float" else value
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of actions.yaml."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CharmSpec:
+    """A charm directory, read and checked."""
+
+    path: Path
+    name: str
+    subordinate: bool
+    endpoints: dict[str, EndpointSpec]
+    extra_bindings: tuple[str, ...]
+    options: dict[str, ConfigOption]
+    actions: dict[str, ActionSpec]
+    content_hash: str
+
+    def endpoint(self, name: str) -> EndpointSpec | None:
+        """Return the endpoint called ``name``, if declared."""
+        return self.endpoints.get(name)
+
+    def default_config(self) -> dict[str, Any]:
+        """Return the config with every option at its default (``None`` when it has none)."""
+        return {name: opt.default for name, opt in self.options.items()}
+
+    def check_config(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Check config values against config.yaml.
+
+        Raises:
+            ConfigError: An option is unknown, or a value has the wrong type.
+        """
+        checked = {}
+        for key, value in values.items():
+            opt = self.options.get(key)
+            if opt is None:
+                known = ", ".join(sorted(self.options)) or "none"
+                raise ConfigError(
+                    f"charm {self.name!r} has no config option {key!r} (options: {known})"
+                )
+            checked[key] = opt.check(value)
+        return checked
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as err:
+        raise CharmError(f"{path}: not valid YAML: {err}") from None
+    except OSError as err:
+        raise CharmError(f"{path}: cannot read: {err.strerror}") from None
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CharmError(f"{where}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _endpoints(meta: dict[str, Any], where: str) -> dict[str, EndpointSpec]:
+    found: dict[str, EndpointSpec] = {}
+    for role in ROLES:
+        for name, spec in _mapping(meta.get(role), f"{where}: {role}").items():
+            if isinstance(spec, str):
+                spec = {"interface": spec}
+            if not isinstance(spec, dict) or not isinstance(spec.get("interface"), str):
+                raise CharmError(f"{where}: {role}.{name}: missing 'interface'")
+            if name in found:
+                raise CharmError(f"{where}: endpoint {name!r} is declared twice")
+            if role != "requires" and str(name).startswith("juju-"):
+                # Juju reserves "juju-*" endpoint names for provides and peers.
+                raise CharmError(f"{where}: {role}.{name}: reserved endpoint name")
+            scope = spec.get("scope", "global")
+            if scope not in ("global", "container"):
+                raise CharmError(f"{where}: {role}.{name}: scope must be global or container")
+            limit = spec.get("limit")
+            found[name] = EndpointSpec(str(name), role, spec["interface"], scope, limit)
+    return found
+
+
+def _options(path: Path) -> dict[str, ConfigOption]:
+    if not path.exists():
+        return {}
+    where = str(path)
+    doc = _mapping(_read_yaml(path), where)
+    options: dict[str, ConfigOption] = {}
+    for name, spec in _mapping(doc.get("options"), f"{where}: options").items():
+        spec = _mapping(spec, f"{where}: options.{name}")
+        kind = spec.get("type", "string")
+        if kind not in CONFIG_TYPES:
+            raise CharmError(
+                f"{where}: options.{name}: unknown type {kind!r} "
+                f"(expected one of {', '.join(CONFIG_TYPES)})"
+            )
+        opt = ConfigOption(str(name), kind, None, str(spec.get("description", "")))
+        try:
+            default = opt.check(spec.get("default"))
+        except ConfigError as err:
+            raise CharmError(f"{where}: options.{name}: default: {err}") from None
+        options[str(name)] = ConfigOption(str(name), kind, default, opt.description)
+    return options
+
+
+def _actions(path: Path) -> dict[str, ActionSpec]:
+    if not path.exists():
+        return {}
+    doc = _mapping(_read_yaml(path), str(path))
+    actions = {}
+    for name, spec in doc.items():
+        spec = _mapping(spec, f"{path}: {name}")
+        params = _mapping(spec.get("params"), f"{path}: {name}.params")
+        actions[str(name)] = ActionSpec(str(name), params)
+    return actions
+
+
+def content_hash(directory: Path) -> str:
+    """Return a short hash of the files under ``directory`` (names and contents)."""
+    digest = hashlib.sha256()
+    if directory.is_dir():
+        for root, dirs, files in os.walk(directory):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root, name)
+                digest.update(str(path.relative_to(directory)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
+    """Read and check a charm directory.
+
+    Args:
+        path: The charm directory (with metadata.yaml and hooks/ or dispatch).
+
+    Returns:
+        The charm's spec.
+
+    Raises:
+        CharmError: The directory, metadata.yaml, config.yaml or actions.yaml is unusable.
+    """
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise CharmError(f"{root}: not a charm directory (does not exist)")
+    meta_path = root / "metadata.yaml"
+    if not meta_path.exists():
+        raise CharmError(f"{root}: not a charm directory (no metadata.yaml)")
+    meta = _mapping(_read_yaml(meta_path), str(meta_path))
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise CharmError(f"{meta_path}: missing 'name'")
+    if not (root / "hooks").is_dir() and not (root / "dispatch").exists():
+        raise CharmError(f"{root}: charm has no hooks/ directory and no dispatch script")
+    bindings = _mapping(meta.get("extra-bindings"), f"{meta_path}: extra-bindings")
+    return CharmSpec(
+        path=root,
+        name=name,
+        subordinate=bool(meta.get("subordinate", False)),
+        endpoints=_endpoints(meta, str(meta_path)),
+        extra_bindings=tuple(str(b) for b in bindings),
+        options=_options(root / "config.yaml"),
+        actions=_actions(root / "actions.yaml"),
+        content_hash=content_hash(root / "wheelhouse"),
+    )

@@ -1,0 +1,95 @@
+"""Match two ``app[:endpoint]`` arguments to a pair of endpoints, as ``juju integrate`` does.
+
+A provides endpoint relates to a requires endpoint of the same interface; peers are never
+related by hand. When an endpoint is not named, exactly one candidate must fit.
+"""
+
+from __future__ import annotations
+
+from reactive_harness.errors import (
+    HarnessError,
+    InterfaceMismatchError,
+    UnknownApplicationError,
+    UnknownEndpointError,
+)
+from reactive_harness.state import ModelState, RelationEnd
+
+__all__ = ["resolve_endpoints"]
+
+_COUNTERPART = {"provides": "requires", "requires": "provides"}
+
+
+def _split(state: ModelState, text: str) -> tuple[str, str | None]:
+    app, _, endpoint = text.partition(":")
+    if app not in state.apps:
+        known = ", ".join(sorted(state.apps)) or "none"
+        raise UnknownApplicationError(f"application {app!r} not found (deployed: {known})")
+    if endpoint:
+        spec = state.apps[app].charm.endpoints.get(endpoint)
+        if spec is None:
+            declared = ", ".join(sorted(state.apps[app].charm.endpoints)) or "none"
+            raise UnknownEndpointError(
+                f"application {app!r} has no endpoint {endpoint!r} (declared: {declared})"
+            )
+        if spec.role == "peers":
+            raise UnknownEndpointError(f"endpoint {app}:{endpoint} is a peer endpoint")
+    return app, endpoint or None
+
+
+def resolve_endpoints(
+    state: ModelState, a: str, b: str, *, existing: bool
+) -> tuple[RelationEnd, RelationEnd]:
+    """Return the two ends ``a`` and ``b`` name.
+
+    Args:
+        state: The model.
+        a: ``app`` or ``app:endpoint``.
+        b: ``app`` or ``app:endpoint``.
+        existing: Looking up an existing relation (no "already related" check).
+
+    Raises:
+        UnknownApplicationError: An application is not deployed.
+        UnknownEndpointError: An endpoint is not declared, or the choice is ambiguous.
+        InterfaceMismatchError: The named endpoints cannot be related.
+        HarnessError: They are already related (when ``existing`` is false).
+    """
+    app_a, ep_a = _split(state, a)
+    app_b, ep_b = _split(state, b)
+    if app_a == app_b:
+        raise InterfaceMismatchError(f"cannot relate application {app_a!r} to itself")
+    specs_a = state.apps[app_a].charm.endpoints
+    specs_b = state.apps[app_b].charm.endpoints
+    if ep_a and ep_b:
+        sa, sb = specs_a[ep_a], specs_b[ep_b]
+        if sa.interface != sb.interface:
+            raise InterfaceMismatchError(
+                f"cannot relate {app_a}:{ep_a} (interface {sa.interface!r}) to "
+                f"{app_b}:{ep_b} (interface {sb.interface!r}): interfaces differ"
+            )
+        if _COUNTERPART.get(sa.role) != sb.role:
+            raise InterfaceMismatchError(
+                f"cannot relate {app_a}:{ep_a} ({sa.role}) to {app_b}:{ep_b} ({sb.role}): "
+                "one side must provide and the other require"
+            )
+        pairs = [(sa, sb)]
+    else:
+        pairs = [
+            (sa, sb)
+            for sa in specs_a.values()
+            for sb in specs_b.values()
+            if (ep_a is None or sa.name == ep_a)
+            and (ep_b is None or sb.name == ep_b)
+            and sa.interface == sb.interface
+            and _COUNTERPART.get(sa.role) == sb.role
+        ]
+        if not pairs:
+            raise InterfaceMismatchError(f"no matching endpoints between {a!r} and {b!r}")
+        if len(pairs) > 1:
+            options = ", ".join(f"{app_a}:{x.name} {app_b}:{y.name}" for x, y in pairs)
+            raise UnknownEndpointError(f"ambiguous relation {a!r} {b!r}: could be {options}")
+    end_a, end_b = RelationEnd(app_a, pairs[0][0]), RelationEnd(app_b, pairs[0][1])
+    if not existing:
+        for rel in state.relations.values():
+            if not rel.removed and {str(e) for e in rel.ends} == {str(end_a), str(end_b)}:
+                raise HarnessError(f"relation {end_a} {end_b} already exists (#{rel.id})")
+    return end_a, end_b
