@@ -93,8 +93,9 @@ def ensure_charm_tools(venv: Path | None = None) -> Path:
     bin_dir = venv / "bin"
     if (bin_dir / "charm-build").exists():
         return bin_dir
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(venv.parent / f".{venv.name}.lock"):
+    lock_dir = REPO_ROOT / ".cache"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(lock_dir / f"{venv.name}.lock"):
         if not (bin_dir / "charm-build").exists():
             _check([sys.executable, "-m", "venv", str(venv)])
             pip = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet"]
