@@ -13,14 +13,17 @@ __all__ = [
     "AmbiguousConversationError",
     "ConversationNotFoundError",
     "DispatchLimitError",
+    "ExternalHandlerError",
     "HandlerDefinitionError",
     "HookContextError",
     "HookLockError",
+    "HookPatternError",
     "HookToolError",
     "MetadataError",
     "ReactiveError",
     "RelationImplementationError",
     "RelationNotFoundError",
+    "TriggerDefinitionError",
 ]
 
 
@@ -62,6 +65,36 @@ class MetadataError(ReactiveError):
 
 class HandlerDefinitionError(ReactiveError):
     """A handler is decorated wrongly; the message names its ``file:line:name``."""
+
+
+class HookPatternError(ReactiveError, ValueError):
+    """A hook pattern is malformed (e.g. ``{peer:x}``: roles are provides/requires/peers)."""
+
+
+class TriggerDefinitionError(ReactiveError, ValueError):
+    """``register_trigger`` was called with a wrong combination of arguments.
+
+    Subclasses :class:`ValueError`, which charms.reactive 1.x raised there.
+    """
+
+
+class ExternalHandlerError(ReactiveError):
+    """An executable (e.g. bash) handler failed when invoked."""
+
+    def __init__(self, handler: str, returncode: int, detail: str = "") -> None:
+        """Record the handler and its exit code.
+
+        Args:
+            handler: The handler's id (its path relative to the charm).
+            returncode: Its exit code (-1 when it could not be started).
+            detail: Why it could not be started, if so.
+        """
+        self.handler = handler
+        self.returncode = returncode
+        super().__init__(
+            f"external handler {handler} failed with exit code {returncode}"
+            + (f": {detail}" if detail else "")
+        )
 
 
 class DispatchLimitError(ReactiveError):

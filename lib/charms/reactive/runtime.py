@@ -17,7 +17,7 @@ from charms.reactive.hookcache import CachedHookTools
 from charms.reactive.juju import HookContext, HookTools, SubprocessHookTools
 from charms.reactive.metadata import Metadata
 
-__all__ = ["KeyValueStore", "Runtime", "activate", "current"]
+__all__ = ["KeyValueStore", "Runtime", "activate", "active", "current"]
 
 
 class KeyValueStore(Protocol):
@@ -69,6 +69,8 @@ class Runtime:
         self.scratch: dict[str, Any] = {}
         self._kv: KeyValueStore | None = None
         self._metadata: Metadata | None = None
+        #: The store's committed rows from before the first :meth:`checkpoint`, if any.
+        self._snapshot: list[tuple[str, str]] | None = None
 
     @classmethod
     def from_environ(cls) -> Runtime:
@@ -84,13 +86,18 @@ class Runtime:
         if self._kv is None:
             from charmhelpers.core import unitdata  # lazily: keeps start-up cheap
 
-            path = self.context.state_db_path or (self.context.charm_dir / ".unit-state.db")
+            path = self.db_path
             existing = unitdata._KV  # charmhelpers' singleton
             if existing is None or Path(existing.db_path) != path:
                 existing = unitdata.Storage(str(path))
                 unitdata._KV = existing  # share one store with charm code
             self._kv = existing
         return self._kv
+
+    @property
+    def db_path(self) -> Path:
+        """Where the unit's key-value store lives (``UNIT_STATE_DB``)."""
+        return self.context.state_db_path or (self.context.charm_dir / ".unit-state.db")
 
     @property
     def kv_opened(self) -> bool:
@@ -121,14 +128,61 @@ class Runtime:
         if self._kv is not None:
             self._kv.flush()
 
+    def checkpoint(self) -> None:
+        """Commit the store now so a child process (an executable handler) sees it.
+
+        The first checkpoint of a hook first reads the store's committed rows, i.e. the state
+        from before the hook, so that :meth:`rollback` can still restore it. Buffered relation
+        writes are sent too, keeping their order with the child's own ``relation-set`` calls
+        (Juju discards them all if the hook fails).
+        """
+        self.tools.flush()
+        if self._kv is None:
+            return
+        if self._snapshot is None:
+            self._snapshot = _committed_rows(self.db_path)
+        self._kv.flush()
+
     def rollback(self) -> None:
-        """Discard the hook's changes: buffered relation writes and the kv transaction."""
+        """Discard the hook's changes: buffered relation writes and the kv transaction.
+
+        After a :meth:`checkpoint`, the store is restored to its state from before the hook.
+        """
         self.tools.discard()
-        if self._kv is not None:
-            self._kv.flush(False)
+        if self._kv is None:
+            return
+        self._kv.flush(False)
+        if self._snapshot is not None:
+            import json
+
+            self._kv.unsetrange(prefix="")
+            for key, data in self._snapshot:
+                self._kv.set(key, json.loads(data))
+            self._kv.flush()
+            self._snapshot = None
+
+
+def _committed_rows(path: Path) -> list[tuple[str, str]]:
+    """Read the committed ``kv`` rows through a second connection (the hook's stays open)."""
+    import sqlite3
+
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return [(str(k), str(v)) for k, v in conn.execute("select key, data from kv")]
+    except sqlite3.OperationalError:  # no kv table yet: nothing was ever committed
+        return []
+    finally:
+        conn.close()
 
 
 _active: Runtime | None = None
+
+
+def active() -> Runtime | None:
+    """Return the runtime activated by :func:`activate` or built by :func:`current`, if any."""
+    return _active
 
 
 def current() -> Runtime:

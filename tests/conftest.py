@@ -1,0 +1,129 @@
+"""Shared fixtures: a temporary charm, an activated Runtime on fake hook tools, a fresh Registry.
+
+Every test gets fresh state: its own charm directory and state database, its own handler
+registry, and ``sys.path`` / ``sys.modules`` restored afterwards (discovery imports the charm's
+``reactive`` and ``relations`` modules).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from charms.reactive import runtime
+from charms.reactive.handlers import Registry, use_registry
+from charms.reactive.runtime import Runtime
+from fakes import FakeHookTools, make_context
+
+DEFAULT_METADATA = """\
+name: local
+requires:
+  db: {interface: mysql}
+  db2: {interface: mysql}
+provides:
+  website: {interface: http}
+peers:
+  cluster: {interface: peer}
+"""
+
+_HANDLER_PACKAGES = ("reactive", "relations")
+
+
+@pytest.fixture
+def isolated_imports() -> Iterator[None]:
+    """Restore sys.path and drop the charm's handler modules after the test."""
+    saved_path = list(sys.path)
+    yield
+    sys.path[:] = saved_path
+    for name in list(sys.modules):
+        if name.split(".")[0] in _HANDLER_PACKAGES:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def charm_dir(tmp_path: Path, isolated_imports: None) -> Path:
+    """A charm directory with a metadata.yaml."""
+    charm = tmp_path / "charm"
+    charm.mkdir()
+    (charm / "metadata.yaml").write_text(DEFAULT_METADATA)
+    return charm
+
+
+@pytest.fixture
+def write(charm_dir: Path) -> Callable[..., Path]:
+    """Write a (dedented) file into the charm: ``write("reactive/a.py", source)``."""
+
+    def _write(relpath: str, text: str, executable: bool = False) -> Path:
+        path = charm_dir / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        if executable:
+            path.chmod(0o755)
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def registry() -> Iterator[Registry]:
+    """A fresh default handler registry."""
+    with use_registry(Registry()) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def tools() -> FakeHookTools:
+    """The fake hook tools the runtime uses."""
+    return FakeHookTools()
+
+
+def _close_kv(rt: Runtime) -> None:
+    from charmhelpers.core import unitdata
+
+    if rt.kv_opened:
+        rt.kv.flush(False)
+        rt.kv.close()  # type: ignore[attr-defined]
+        if unitdata._KV is rt.kv:
+            unitdata._KV = None
+
+
+@pytest.fixture
+def hook_runtime(
+    charm_dir: Path, tools: FakeHookTools, registry: Registry
+) -> Iterator[Callable[..., Runtime]]:
+    """Make and activate the Runtime of one hook: ``hook_runtime("install", relation_id=...)``.
+
+    Each call replaces the active runtime, as a new hook process would; state persists between
+    calls only through commits, as between hooks.
+    """
+    made: list[Runtime] = []
+    stack: list[object] = []
+
+    def _make(hook_name: str = "update-status", **env: str) -> Runtime:
+        for cm in reversed(stack):
+            cm.__exit__(None, None, None)  # type: ignore[attr-defined]
+        stack.clear()
+        for old in made:
+            _close_kv(old)
+        rt = Runtime(make_context(charm_dir, hook_name, **env), tools)
+        made.append(rt)
+        cm = runtime.activate(rt)
+        cm.__enter__()
+        stack.append(cm)
+        return rt
+
+    yield _make
+    for cm in reversed(stack):
+        cm.__exit__(None, None, None)  # type: ignore[attr-defined]
+    for old in made:
+        _close_kv(old)
+
+
+@pytest.fixture
+def rt(hook_runtime: Callable[..., Runtime]) -> Runtime:
+    """An activated runtime for an ``update-status`` hook."""
+    return hook_runtime()
