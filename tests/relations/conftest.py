@@ -39,7 +39,7 @@ peers:
 
 # Test interface layers, written as 1.x interface layers are.
 INTERFACES = {
-    "mysql/requires.py": '''
+    "mysql/requires.py": """
         from charms.reactive.relations import RelationBase, scopes
 
 
@@ -49,8 +49,8 @@ INTERFACES = {
 
             def private_address(self):
                 return "overwritten by the accessor"
-    ''',
-    "http/provides.py": '''
+    """,
+    "http/provides.py": """
         from charms.reactive.relations import RelationBase, scopes
 
 
@@ -62,8 +62,8 @@ INTERFACES = {
                 return sorted(
                     (c.scope.split("/")[0], c.get_remote("hostname")) for c in self.conversations()
                 )
-    ''',
-    "svc/provides.py": '''
+    """,
+    "svc/provides.py": """
         from charms.reactive.relations import RelationBase, scopes
 
 
@@ -72,21 +72,21 @@ INTERFACES = {
 
             def echo(self, *args):
                 return list(args)
-    ''',
-    "peer/peers.py": '''
+    """,
+    "peer/peers.py": """
         from charms.reactive.relations import RelationBase
 
 
         class PeerRelation(RelationBase):
             pass
-    ''',
-    "memcache/requires.py": '''
+    """,
+    "memcache/requires.py": """
         from charms.reactive.relations import RelationBase
 
 
         class MemcacheRequires(RelationBase):
             scope = "memcache-pool"
-    ''',
+    """,
 }
 
 _PACKAGES = ("relations", "reactive")
