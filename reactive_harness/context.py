@@ -27,11 +27,13 @@ class Fault:
         kind: ``"fail"`` (the call exits 1 with ``message``) or ``"kill"`` (the hook process
             is killed with SIGKILL during the call, which never returns).
         message: The error text of a failing call.
+        hook: Only a hook of this name (``None``: the next hook that runs) meets the fault.
     """
 
     call: int
     kind: str = "fail"
     message: str = "connection is shut down"
+    hook: str | None = None
 
 
 @dataclass

@@ -258,7 +258,9 @@ class Engine:
             env["JUJU_ACTION_NAME"] = action.name
             env["JUJU_ACTION_UUID"] = action.uuid
         ctx = HookContext(context_id, self.state, unit, pending, hook, env, action)
-        ctx.fault = self.faults.pop(unit.name, None)
+        fault = self.faults.get(unit.name)
+        if fault is not None and fault.hook in (None, hook):
+            ctx.fault = self.faults.pop(unit.name)
         record = HookRecord(
             seq=len(self.records) + 1,
             unit=unit.name,
@@ -292,6 +294,8 @@ class Engine:
         record.stdout, record.stderr = result.stdout, result.stderr
         record.killed = result.killed
         record.tool_calls = list(ctx.tool_calls)
+        if ctx.fault is not None and result.exit_code is None:
+            self.faults.setdefault(unit.name, ctx.fault)  # a skipped hook meets no fault
         if action is not None and result.exit_code is None:
             record.exit_code = 1
             record.stderr = f'action "{hook}" not defined on unit "{unit.name}"\n'

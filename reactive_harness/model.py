@@ -403,8 +403,11 @@ class Model(ModelBase):
         call: int = 1,
         kind: str = "fail",
         message: str = "connection is shut down",
+        hook: str | None = None,
     ) -> None:
         """Make the next hook of ``unit`` meet a fault at its ``call``-th hook-tool call.
+
+        Skipped hooks (no hook file) do not use the fault up.
 
         Args:
             unit: The unit.
@@ -412,10 +415,11 @@ class Model(ModelBase):
             kind: ``"fail"``: that call exits 1 with ``ERROR <message>``; ``"kill"``: the hook
                 is killed with SIGKILL during that call, which never returns.
             message: The failing call's error text.
+            hook: Wait for a hook of this name (``juju-exec`` for :meth:`exec`).
 
         Raises:
             ValueError: Bad ``kind`` or ``call``.
         """
         if kind not in ("fail", "kill") or call < 1:
             raise ValueError(f"bad fault: kind={kind!r} call={call!r}")
-        self.engine.faults[self._unit(unit).name] = Fault(call, kind, message)
+        self.engine.faults[self._unit(unit).name] = Fault(call, kind, message, hook)
