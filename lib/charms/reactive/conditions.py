@@ -9,7 +9,6 @@ re-tests a handler only when one of them changed), and why it does not hold (for
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Final, Literal, Protocol
 
 from charms.reactive import flags, helpers, runtime
@@ -86,17 +85,39 @@ def _names(items: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-@dataclass(frozen=True)
-class FlagCondition:
+class _Value:
+    """Equality and repr by the ``__slots__`` values (dataclasses cost start-up time)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *self._values()))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({args})"
+
+
+class FlagCondition(_Value):
     """A condition on a set of flags: ``@when*``.
 
     Kinds: ``all`` (``@when``, ``@when_all``), ``any`` (``@when_any``), ``none``
     (``@when_not``, ``@when_none``) and ``not_all`` (``@when_not_all``).
     """
 
-    kind: FlagKind
-    flags: tuple[str, ...]
-    phase: Phase | None = "other"
+    __slots__ = ("flags", "kind")
+    phase: Final = "other"
+
+    def __init__(self, kind: FlagKind, flags: tuple[str, ...]) -> None:
+        """Make the condition of a ``kind`` on ``flags``."""
+        self.kind: FlagKind = kind
+        self.flags: tuple[str, ...] = tuple(flags)
 
     def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
         """Return whether the flags are as required."""
@@ -128,7 +149,7 @@ class FlagCondition:
             f.replace(PLACEHOLDERS[0], relation_name).replace(PLACEHOLDERS[1], relation_name)
             for f in self.flags
         )
-        return FlagCondition(self.kind, bound, self.phase)
+        return FlagCondition(self.kind, bound)
 
     @property
     def has_placeholder(self) -> bool:
@@ -136,13 +157,16 @@ class FlagCondition:
         return any(p in f for f in self.flags for p in PLACEHOLDERS)
 
 
-@dataclass(frozen=True)
-class HookCondition:
+class HookCondition(_Value):
     """``@hook``: the running hook matches one of the patterns."""
 
-    patterns: tuple[str, ...]
-    phase: Phase | None = "hooks"
-    flags: tuple[str, ...] = ()
+    __slots__ = ("patterns",)
+    phase: Final = "hooks"
+    flags: Final[tuple[str, ...]] = ()
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        """Match the hook against ``patterns``."""
+        self.patterns = tuple(patterns)
 
     def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
         """Return whether the hook's name matches a pattern."""
@@ -160,13 +184,16 @@ class HookCondition:
         return self
 
 
-@dataclass(frozen=True)
-class RestrictedHook:
+class RestrictedHook(_Value):
     """``@collect_metrics`` / ``@meter_status_changed``: the restricted hook of that name."""
 
-    hook: str
-    phase: Phase | None = "restricted"
-    flags: tuple[str, ...] = ()
+    __slots__ = ("hook",)
+    phase: Final = "restricted"
+    flags: Final[tuple[str, ...]] = ()
+
+    def __init__(self, hook: str) -> None:
+        """Match the restricted hook named ``hook``."""
+        self.hook = hook
 
     def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
         """Return whether the running hook is this one."""
@@ -184,12 +211,12 @@ class RestrictedHook:
         return self
 
 
-@dataclass(frozen=True)
-class NotInvoked:
+class NotInvoked(_Value):
     """``@only_once``: the handler has never run (in any hook); marked when it runs."""
 
-    phase: Phase | None = None
-    flags: tuple[str, ...] = ()
+    __slots__ = ()
+    phase: Final = None
+    flags: Final[tuple[str, ...]] = ()
 
     def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
         """Return whether the handler has never been invoked."""
@@ -208,7 +235,6 @@ class NotInvoked:
         return self
 
 
-@dataclass(frozen=True, eq=False)
 class FilesChanged:
     """``@when_file_changed``: a file's contents differ from when the handler last ran.
 
@@ -219,10 +245,17 @@ class FilesChanged:
     at the end of the dispatch (:func:`record_seen_files`).
     """
 
-    files: tuple[str | Callable[[], str], ...]
-    hash_type: str = "md5"
-    phase: Phase | None = None
-    flags: tuple[str, ...] = field(default=())
+    __slots__ = ("files", "hash_type")
+    phase: Final = None
+    flags: Final[tuple[str, ...]] = ()
+
+    def __init__(self, files: tuple[str | Callable[[], str], ...], hash_type: str = "md5") -> None:
+        """Watch ``files`` (paths, or callables returning one), hashed with ``hash_type``."""
+        self.files = tuple(files)
+        self.hash_type = hash_type
+
+    def __repr__(self) -> str:
+        return f"FilesChanged(files={self.files!r}, hash_type={self.hash_type!r})"
 
     def _paths(self) -> list[str]:
         return [f() if callable(f) else f for f in self.files]

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -77,18 +75,22 @@ class HandlerLike(Protocol):
         ...
 
 
-@dataclass
 class HandlerSpec:
     """What the decorators said about one function."""
 
-    func: Callable[..., Any]
-    file: str
-    line: int
-    name: str
-    conditions: list[conditions.Condition] = field(default_factory=list)
-    args_factory: ArgsFactory | None = None
-    #: The decorators applied, innermost first (for error messages).
-    decorators: list[str] = field(default_factory=list)
+    def __init__(self, func: Callable[..., Any], file: str, line: int, name: str) -> None:
+        """Describe ``func``, defined at ``file:line`` as ``name``, with no condition yet."""
+        self.func = func
+        self.file = file
+        self.line = line
+        self.name = name
+        self.conditions: list[conditions.Condition] = []
+        self.args_factory: ArgsFactory | None = None
+        #: The decorators applied, innermost first (for error messages).
+        self.decorators: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"<HandlerSpec {self.id} {' '.join('@' + d for d in self.decorators)}>"
 
     @property
     def id(self) -> str:
@@ -232,6 +234,8 @@ class ExternalHandler:
 
     def test(self, rt: runtime.Runtime) -> bool:
         """Run ``<file> --test``; remember its output for :meth:`invoke`."""
+        import subprocess
+
         env = self._prepare(rt)
         try:
             proc = subprocess.run(
@@ -253,6 +257,8 @@ class ExternalHandler:
         Raises:
             ExternalHandlerError: It exited non-zero or could not be started.
         """
+        import subprocess
+
         _, output = self._outputs(rt).get(self.id, (0, ""))
         env = self._prepare(rt)
         before = set(flags.get_flags())

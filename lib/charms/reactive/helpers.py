@@ -8,7 +8,6 @@ import from ``charms.reactive.helpers``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
@@ -47,6 +46,7 @@ _ALTERNATIVES = re.compile(r"\{([^{}:]*)\}")
 
 def _data_hash(data: Any, hash_type: str) -> str:
     import hashlib  # lazily: hashlib loads OpenSSL, which costs start-up time
+    import json
 
     text = json.dumps(data, sort_keys=True)
     return hashlib.new(hash_type, text.encode("utf8")).hexdigest()

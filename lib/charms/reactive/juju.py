@@ -8,12 +8,9 @@ The Juju emulator provides its own implementation of the same protocol.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,24 +24,91 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-@dataclass(frozen=True)
-class HookContext:
-    """What the hook environment says about the running hook.
+_CONTEXT_FIELDS = (
+    "unit_name",
+    "charm_dir",
+    "hook_name",
+    "relation_name",
+    "relation_id",
+    "remote_unit",
+    "remote_app",
+    "departing_unit",
+    "model_name",
+    "action_name",
+    "state_db_path",
+)
 
-    Empty variables count as missing (``None``), as Juju leaves some of them empty.
+
+class HookContext:
+    """What the hook environment says about the running hook (immutable).
+
+    Empty variables count as missing (``None``), as Juju leaves some of them empty. A plain
+    class rather than a dataclass: ``dataclasses`` costs several milliseconds at start-up.
     """
+
+    __slots__ = _CONTEXT_FIELDS
 
     unit_name: str | None
     charm_dir: Path
     hook_name: str
-    relation_name: str | None = None
-    relation_id: str | None = None
-    remote_unit: str | None = None
-    remote_app: str | None = None
-    departing_unit: str | None = None
-    model_name: str | None = None
-    action_name: str | None = None
-    state_db_path: Path | None = None
+    relation_name: str | None
+    relation_id: str | None
+    remote_unit: str | None
+    remote_app: str | None
+    departing_unit: str | None
+    model_name: str | None
+    action_name: str | None
+    state_db_path: Path | None
+
+    def __init__(
+        self,
+        unit_name: str | None,
+        charm_dir: Path,
+        hook_name: str,
+        relation_name: str | None = None,
+        relation_id: str | None = None,
+        remote_unit: str | None = None,
+        remote_app: str | None = None,
+        departing_unit: str | None = None,
+        model_name: str | None = None,
+        action_name: str | None = None,
+        state_db_path: Path | None = None,
+    ) -> None:
+        """Record the context; see the class attributes."""
+        values = (
+            unit_name,
+            charm_dir,
+            hook_name,
+            relation_name,
+            relation_id,
+            remote_unit,
+            remote_app,
+            departing_unit,
+            model_name,
+            action_name,
+            state_db_path,
+        )
+        for name, value in zip(_CONTEXT_FIELDS, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"HookContext is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"HookContext is immutable: cannot delete {name!r}")
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _CONTEXT_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HookContext) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in _CONTEXT_FIELDS)
+        return f"HookContext({args})"
 
     @classmethod
     def from_environ(
@@ -174,6 +238,9 @@ class SubprocessHookTools:
         Raises:
             HookToolError: The tool could not start, exited non-zero, or printed bad JSON.
         """
+        import json  # lazily, with subprocess: neither is needed to import charms.reactive
+        import subprocess
+
         try:
             proc = subprocess.run(args, input=stdin, capture_output=True, text=True, check=False)
         except OSError as err:
@@ -210,6 +277,8 @@ class SubprocessHookTools:
         if app:
             args.append("--app")
         args += ["--file", "-"]
+        import json
+
         self._run(*args, stdin=json.dumps(dict(data), sort_keys=True), parse=False)
 
     def relation_ids(self, relation_name: str) -> list[str]:

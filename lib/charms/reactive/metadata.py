@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,55 @@ __all__ = ["ROLES", "Endpoint", "Metadata"]
 ROLES = ("provides", "requires", "peers")
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class _Frozen:
+    """Immutable record compared by its ``__slots__`` (a dataclass costs start-up time)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _init(self, **values: object) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot set {name!r}")
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, n) for n in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(tuple(map(repr, self._values())))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({args})"
+
+
+class Endpoint(_Frozen):
     """One relation endpoint declared in metadata.yaml."""
 
+    __slots__ = ("interface", "name", "role")
     name: str
     role: str
     interface: str
 
+    def __init__(self, name: str, role: str, interface: str) -> None:
+        """Record the endpoint ``name`` of ``interface`` in ``role``."""
+        self._init(name=name, role=role, interface=interface)
 
-@dataclass(frozen=True)
-class Metadata:
+
+class Metadata(_Frozen):
     """The parsed relation sections of a charm's metadata.yaml."""
 
+    __slots__ = ("endpoints", "name")
     name: str
-    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    endpoints: dict[str, Endpoint]
+
+    def __init__(self, name: str, endpoints: dict[str, Endpoint] | None = None) -> None:
+        """Record the charm ``name`` and its ``endpoints`` by name."""
+        self._init(name=name, endpoints={} if endpoints is None else endpoints)
 
     @classmethod
     def load(cls, charm_dir: Path) -> Metadata:

@@ -14,7 +14,6 @@ handlers, so it cannot run ``--test`` scripts or consume ``@when_file_changed`` 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -226,6 +225,8 @@ def trace_path(rt: runtime.Runtime) -> Path:
 
 def save_trace(rt: runtime.Runtime, trace: HookTrace) -> None:
     """Write ``trace`` as JSON to :func:`trace_path` (atomically: write, then rename)."""
+    import json
+
     path = trace_path(rt)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(trace.to_dict(), indent=1, sort_keys=True, default=str))
@@ -234,6 +235,8 @@ def save_trace(rt: runtime.Runtime, trace: HookTrace) -> None:
 
 def load_trace(rt: runtime.Runtime) -> dict[str, Any] | None:
     """Return the last saved trace, or None if there is none."""
+    import json
+
     try:
         data = json.loads(trace_path(rt).read_text())
     except (OSError, ValueError):
