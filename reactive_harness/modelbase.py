@@ -176,6 +176,15 @@ class ModelBase:
         return [Relation(self, r.id) for r in self.state.relations.values() if not r.removed]
 
     @property
+    def fail_fast(self) -> bool:
+        """Whether settling raises at the first failed hook."""
+        return self.engine.fail_fast
+
+    @fail_fast.setter
+    def fail_fast(self, value: bool) -> None:
+        self.engine.fail_fast = value
+
+    @property
     def records(self) -> list[HookRecord]:
         """Every hook run so far, in order."""
         return self.engine.records

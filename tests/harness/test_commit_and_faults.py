@@ -28,11 +28,14 @@ exit 1
 
 
 def test_failed_hook_commits_nothing_but_keeps_status_and_log(lenient, make_charm):
-    lenient.deploy(make_charm("a", provides={"x": "i"}, hooks={"x-relation-joined": WRITE_THEN_FAIL}))
+    lenient.deploy(
+        make_charm("a", provides={"x": "i"}, hooks={"x-relation-joined": WRITE_THEN_FAIL})
+    )
     lenient.deploy(make_charm("b", requires={"x": "i"}))
     rel = lenient.relate("a", "b")
     unit = lenient.unit("a/0")
-    assert unit.error is not None and unit.error.hook == "x-relation-joined"
+    assert unit.error is not None
+    assert unit.error.hook == "x-relation-joined"
     assert not unit.error.committed
     assert "k" not in rel.data("a/0")
     assert unit.opened_ports == []
@@ -45,7 +48,9 @@ def test_failed_hook_commits_nothing_but_keeps_status_and_log(lenient, make_char
 
 def test_fail_fast_model_raises_with_the_hooks_stderr(model, make_charm):
     charm = make_charm("a", hooks={"install": "echo boom >&2; exit 4"})
-    with pytest.raises(HookFailedError, match=r"hook 'install' of unit a/0 failed with exit code 4\n\s+boom"):
+    with pytest.raises(
+        HookFailedError, match=r"hook 'install' of unit a/0 failed with exit code 4\n\s+boom"
+    ):
         model.deploy(charm)
     assert model.unit("a/0").error.exit_code == 4
     assert model.pending()["a/0"][0] == "leader-elected"
@@ -67,14 +72,19 @@ def test_resolve_skips_the_failed_hook(lenient, make_charm):
     lenient.deploy(make_charm("a", hooks={"install": "exit 1"}))
     lenient.resolve("a/0")
     assert [r.hook for r in lenient.records] == [
-        "install", "leader-elected", "config-changed", "start"
+        "install",
+        "leader-elected",
+        "config-changed",
+        "start",
     ]
     with pytest.raises(UnitInErrorError, match="not in error"):
         lenient.retry("a/0")
 
 
 def test_unit_in_error_does_not_block_other_units(lenient, make_charm):
-    lenient.deploy(make_charm("a", hooks={"install": 'test "$JUJU_UNIT_NAME" != a/0'}), num_units=2)
+    lenient.deploy(
+        make_charm("a", hooks={"install": 'test "$JUJU_UNIT_NAME" != a/0'}), num_units=2
+    )
     assert lenient.unit("a/0").error is not None
     assert [r.hook for r in lenient.unit("a/1").records][-1] == "start"
 
@@ -100,18 +110,28 @@ def test_injected_fail_makes_the_kth_tool_call_fail(model, make_charm):
 
 def test_injected_kill_stops_the_hook_in_its_tool_call(lenient, make_charm, tmp_path):
     marker = tmp_path / "after"
-    lenient.deploy(make_charm("a", peers={"p": "q"}, hooks={"config-changed": f"""
+    lenient.deploy(
+        make_charm(
+            "a",
+            peers={"p": "q"},
+            hooks={
+                "config-changed": f"""
         relation-set -r 0 k=v
         is-leader
         touch {marker}
-    """}))
+    """
+            },
+        )
+    )
     marker.unlink()
     lenient.exec("a/0", "relation-set -r 0 k=")
     start = len(lenient.records)
     lenient.inject_fault("a/0", call=2, kind="kill", hook="config-changed")
     lenient.upgrade_charm("a")
     killed = lenient.unit("a/0").error
-    assert killed is not None and killed.hook == "config-changed" and killed.killed
+    assert killed is not None
+    assert killed.hook == "config-changed"
+    assert killed.killed
     assert killed.exit_code == -9
     assert [c.tool for c in killed.tool_calls] == ["relation-set", "is-leader"]
     assert not marker.exists()
@@ -132,6 +152,10 @@ def test_action_parameters_defaults_and_results(model):
 
     model.deploy(PROVIDER, "web")
     result = model.run_action("web/0", "echo")
-    assert (result.status, result.results, result.log) == ("completed", {"echoed": "hello"}, ["echoing"])
+    assert (result.status, result.results, result.log) == (
+        "completed",
+        {"echoed": "hello"},
+        ["echoing"],
+    )
     assert model.run_action("web/0", "echo", {"message": "hi"}).results == {"echoed": "hi"}
     assert result.record.env["JUJU_ACTION_NAME"] == "echo"

@@ -53,7 +53,10 @@ def test_deploy_two_units_non_leader_gets_leader_settings_changed_and_peers_join
         ("p-relation-joined", "a/0"),
         ("p-relation-changed", "a/0"),
     ]
-    assert hooks(model, "a/0")[-2:] == [("p-relation-joined", "a/1"), ("p-relation-changed", "a/1")]
+    assert hooks(model, "a/0")[-2:] == [
+        ("p-relation-joined", "a/1"),
+        ("p-relation-changed", "a/1"),
+    ]
     assert model.app("a").leader.name == "a/0"
 
 
@@ -143,8 +146,11 @@ def test_remove_unit_departs_both_sides_then_breaks_stops_and_removes(model, mak
     model.relate("a", "b")
     start = len(model.records)
     model.remove_unit("a/1")
-    leaving = [(r.hook, r.env.get("JUJU_REMOTE_UNIT"), r.env.get("JUJU_DEPARTING_UNIT"))
-               for r in model.records[start:] if r.unit == "a/1"]
+    leaving = [
+        (r.hook, r.env.get("JUJU_REMOTE_UNIT"), r.env.get("JUJU_DEPARTING_UNIT"))
+        for r in model.records[start:]
+        if r.unit == "a/1"
+    ]
     assert leaving == [
         ("p-relation-departed", "a/0", "a/1"),
         ("p-relation-broken", "", None),
@@ -165,7 +171,10 @@ def test_remove_unit_departs_both_sides_then_breaks_stops_and_removes(model, mak
 
 
 def test_departed_hook_no_longer_lists_the_departing_unit_but_can_read_it(model, make_charm):
-    log = 'juju-log "list=$(relation-list | tr "\\n" " ") data=$(relation-get k "$JUJU_REMOTE_UNIT")"'
+    log = (
+        'juju-log "list=$(relation-list | tr "\\n" " ") '
+        'data=$(relation-get k "$JUJU_REMOTE_UNIT")"'
+    )
     model.deploy(make_charm("a", provides={"x": "i"}, hooks={"x-relation-departed": log}))
     model.deploy(make_charm("b", requires={"x": "i"}), num_units=2)
     rel = model.relate("a", "b")
@@ -201,15 +210,16 @@ def test_broken_relation_left_out_of_relation_ids_since_juju_3_4(
 ):
     hook = 'juju-log "ids=$(relation-ids x) data=$(relation-get -r $JUJU_RELATION_ID k b/0)"'
     with Model(tmp_path / "m", juju_version=version) as model:
-        model.deploy(make_charm("a", provides={"x": "i"}, peers={"p": "q"},
-                                hooks={"x-relation-broken": hook}))
+        model.deploy(
+            make_charm(
+                "a", provides={"x": "i"}, peers={"p": "q"}, hooks={"x-relation-broken": hook}
+            )
+        )
         model.deploy(make_charm("b", requires={"x": "i"}))
         model.relate("a", "b")
         model.exec("b/0", "relation-set -r 1 k=kept")
         model.unrelate("a b")
-        assert [line.message for line in model.unit("a/0").log] == [
-            f"x:1: ids={listed} data=kept"
-        ]
+        assert [line.message for line in model.unit("a/0").log] == [f"x:1: ids={listed} data=kept"]
 
 
 def test_peer_relation_is_never_broken_for_surviving_units(model, make_charm):
@@ -227,7 +237,8 @@ def test_set_leader_runs_leader_elected_on_new_leader_only(model, make_charm):
     start = len(model.records)
     model.set_leader("a/2")
     assert [(r.unit, r.hook) for r in model.records[start:]] == [("a/2", "leader-elected")]
-    assert model.unit("a/2").is_leader and not model.unit("a/0").is_leader
+    assert model.unit("a/2").is_leader
+    assert not model.unit("a/0").is_leader
     assert model.exec("a/2", "is-leader").stdout == "True\n"
     assert model.exec("a/0", "is-leader --format=json").stdout == "false\n"
 
@@ -317,5 +328,7 @@ def test_a_loop_between_units_is_reported_not_hung(model, make_charm):
     model.deploy(make_charm("a", provides={"x": "i"}, hooks={"x-relation-changed": bump}))
     model.deploy(make_charm("b", requires={"x": "i"}, hooks={"x-relation-changed": bump}))
     model.hook_limit = 20
-    with pytest.raises(SettleLimitError, match=r"did not settle after 20 hooks.*x-relation-changed"):
+    with pytest.raises(
+        SettleLimitError, match=r"did not settle after 20 hooks.*x-relation-changed"
+    ):
         model.relate("a", "b")

@@ -62,9 +62,10 @@ def test_relation_get_reads_remote_bag_with_address_keys(pair):
     assert code == 0
     data = yaml.safe_load(out)
     assert set(data) == {"egress-subnets", "ingress-address", "private-address"}
-    assert run(pair, "a/0", "relation-get -r 1 ingress-address b/1")[1] == data[
-        "ingress-address"
-    ] + "\n"
+    assert (
+        run(pair, "a/0", "relation-get -r 1 ingress-address b/1")[1]
+        == data["ingress-address"] + "\n"
+    )
 
 
 def test_relation_get_missing_key_prints_nothing_or_null(pair):
@@ -87,11 +88,22 @@ def test_relation_get_flags_may_follow_arguments(pair):
         ("-r 1", "no unit or application specified"),
         ("- b/0", "no relation id specified"),
         ("-r 1 --bogus - b/0", "option provided but not defined: --bogus"),
-        ("-r 1 --format xml - b/0", 'invalid value "xml" for option --format: unknown format "xml"'),
+        (
+            "-r 1 --format xml - b/0",
+            'invalid value "xml" for option --format: unknown format "xml"',
+        ),
         ("-r", "option needs an argument: -r"),
     ],
-    ids=["app-without-flag", "bad-unit", "extra-args", "no-unit", "no-relation", "unknown-flag",
-         "bad-format", "missing-value"],
+    ids=[
+        "app-without-flag",
+        "bad-unit",
+        "extra-args",
+        "no-unit",
+        "no-relation",
+        "unknown-flag",
+        "bad-format",
+        "missing-value",
+    ],
 )
 def test_relation_get_usage_errors_exit_2(pair, args, message):
     assert run(pair, "a/0", f"relation-get {args}") == (2, "", f"ERROR {message}\n")
@@ -175,7 +187,7 @@ def test_relation_set_reads_yaml_from_stdin_with_overrides(pair):
 
 
 def test_relation_set_reads_a_settings_file(pair):
-    pair.exec("b/0", "echo '{\"k\": \"from-file\"}' > s.json && relation-set -r 1 --file=s.json")
+    pair.exec("b/0", 'echo \'{"k": "from-file"}\' > s.json && relation-set -r 1 --file=s.json')
     assert pair.relation_data(1, "b/0")["k"] == "from-file"
 
 
@@ -212,6 +224,4 @@ def test_app_bag_change_wakes_every_remote_unit_without_remote_unit(pair):
 def test_peer_app_bag_change_wakes_other_peers_not_the_writer(pair):
     start = len(pair.records)
     pair.exec("a/0", "relation-set -r 0 --app k=v")
-    assert [(r.unit, r.hook) for r in pair.records[start + 1 :]] == [
-        ("a/1", "p-relation-changed")
-    ]
+    assert [(r.unit, r.hook) for r in pair.records[start + 1 :]] == [("a/1", "p-relation-changed")]

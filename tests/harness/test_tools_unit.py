@@ -73,7 +73,11 @@ def test_status_set_and_get(pair):
     ("args", "code", "message"),
     [
         ("", 2, "invalid args, require <status> [message] [data]"),
-        ("happy", 2, 'invalid status "happy", expected one of [maintenance blocked waiting active]'),
+        (
+            "happy",
+            2,
+            'invalid status "happy", expected one of [maintenance blocked waiting active]',
+        ),
         ("active a b", 2, 'unrecognized args: ["b"]'),
         ("--application active", 1, "this unit is not the leader"),
     ],
@@ -172,17 +176,21 @@ def test_leader_tools_are_gone_in_juju_4(tmp_path, make_charm):
         model.deploy(make_charm("b", requires={"x": "i"}))
         model.relate("a", "b")
         code, _, err = run(model, "a/0", "leader-set k=v")
-        assert code == 127 and "leader-set: command not found" in err
+        assert code == 127
+        assert "leader-set: command not found" in err
         assert "private-address" not in model.relation_data(0, "a/0")
 
 
 def test_help_flag_exits_0(pair):
     code, out, _ = run(pair, "a/0", "relation-get --help")
-    assert code == 0 and out.startswith("Usage: relation-get")
+    assert code == 0
+    assert out.startswith("Usage: relation-get")
 
 
 def test_tool_calls_are_recorded_with_argv_exit_code_and_counts(pair):
-    record = pair.exec("a/0", "is-leader; config-get port; config-get nope --format=json; relation-ids")
+    record = pair.exec(
+        "a/0", "is-leader; config-get port; config-get nope --format=json; relation-ids"
+    )
     assert [(c.argv, c.exit_code) for c in record.tool_calls] == [
         (("is-leader",), 0),
         (("config-get", "port"), 0),

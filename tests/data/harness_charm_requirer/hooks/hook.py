@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Fixture hook for the Juju emulator tests: one Python script for every hook (via symlinks)."""
 
 import json
