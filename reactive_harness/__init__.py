@@ -21,6 +21,7 @@ from reactive_harness.errors import (
 )
 from reactive_harness.executor import ExecResult, Executor, HookJob, SubprocessExecutor
 from reactive_harness.handles import Application, Relation, Unit
+from reactive_harness.inprocess import InProcessExecutor
 from reactive_harness.model import Model
 from reactive_harness.records import (
     ActionResult,
@@ -44,6 +45,7 @@ __all__ = [
     "HookFailedError",
     "HookJob",
     "HookRecord",
+    "InProcessExecutor",
     "InterfaceMismatchError",
     "LogLine",
     "Model",

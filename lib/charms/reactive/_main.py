@@ -68,14 +68,20 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
     with _state_lock(rt, lock_timeout):
         try:
             _run(rt, restricted)
+            _send(rt)
+            tracer.finish("ok", None, _flags_now(rt))
+            _report(rt, tracer, restricted)
+            # The store is committed last, after the report's juju-log calls: a hook killed
+            # during any tool call (Juju then discards its relation writes and retries it)
+            # must leave the store as it was before the hook.
+            if rt.kv_opened:
+                rt.kv.flush()
         except BaseException as exc:
             rt.rollback()
             detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             tracer.finish("error", f"{type(exc).__name__}: {exc}", None)
             _report(rt, tracer, restricted, error=detail)
             raise
-        tracer.finish("ok", None, _flags_now(rt))
-        _report(rt, tracer, restricted)
 
 
 def _run(rt: runtime.Runtime, restricted: bool) -> None:
@@ -98,7 +104,13 @@ def _run(rt: runtime.Runtime, restricted: bool) -> None:
         if relations is not None:
             relations.end_hook(rt)
         flags.clear_triggers(rt)
-    rt.commit()
+
+
+def _send(rt: runtime.Runtime) -> None:
+    """The first part of ``Runtime.commit()``: ``on_commit`` callbacks, buffered relation writes."""
+    for callback in rt.on_commit:
+        callback()
+    rt.tools.flush()
 
 
 def _relations_module() -> Any:
