@@ -5,7 +5,7 @@ from __future__ import annotations
 from inprocess import InProcessExecutor
 from reactive_harness import Model
 
-from conftest import REMOTE
+from relsupport import REMOTE
 
 
 def _run(model, charm):

@@ -50,5 +50,7 @@ def counter():
 
 @when_not("subject.never-set")
 def boom():
+    # A few more tool calls in every hook, for the fault injection to hit.
+    hookenv.status_set("active", "ready" if hookenv.is_leader() else "follower")
     if os.path.exists(os.path.join(os.environ["JUJU_CHARM_DIR"], "FAIL")):
         raise RuntimeError("failing on request (FAIL exists)")
