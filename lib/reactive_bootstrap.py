@@ -233,6 +233,14 @@ def activate(target: Path, *, use_venv: bool = True) -> None:
     else:
         site_dir = target
         _prepend_env("PYTHONPATH", str(target))
+    if sys.version_info < (3, 12):
+        # setuptools' .pth makes "import distutils" (charmhelpers.core.hookenv does it) load
+        # setuptools and pkg_resources: +130 ms per hook. The stdlib copy exists until 3.12.
+        os.environ.setdefault("SETUPTOOLS_USE_DISTUTILS", "stdlib")
+        hack = sys.modules.get("_distutils_hack")  # the interpreter's own setuptools .pth
+        remove_shim = getattr(hack, "remove_shim", None)
+        if os.environ["SETUPTOOLS_USE_DISTUTILS"] == "stdlib" and callable(remove_shim):
+            remove_shim()
     before = list(sys.path)
     site.addsitedir(str(site_dir))
     added = [entry for entry in sys.path if entry not in before]

@@ -56,17 +56,6 @@ BASE_OPTION_DEFAULTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Build every example once: {name: built charm dir}."""
-    out = tmp_path_factory.mktemp("charms")
-    cache = tmp_path_factory.mktemp("charm-cache")
-    return {
-        name: charmbuild.build_charm(REPO / "examples" / name, out, cache_dir=cache)
-        for name in EXAMPLES
-    }
-
-
 def metadata(charm: Path) -> dict:
     return yaml.safe_load((charm / "metadata.yaml").read_text())
 
