@@ -225,6 +225,8 @@ def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
         raise CharmError(f"{meta_path}: missing 'name'")
     if not (root / "hooks").is_dir() and not (root / "dispatch").exists():
         raise CharmError(f"{root}: charm has no hooks/ directory and no dispatch script")
+    if meta.get("subordinate"):
+        raise CharmError(f"{meta_path}: subordinate charms are not emulated")
     bindings = _mapping(meta.get("extra-bindings"), f"{meta_path}: extra-bindings")
     return CharmSpec(
         path=root,

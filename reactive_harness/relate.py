@@ -89,7 +89,27 @@ def resolve_endpoints(
             raise UnknownEndpointError(f"ambiguous relation {a!r} {b!r}: could be {options}")
     end_a, end_b = RelationEnd(app_a, pairs[0][0]), RelationEnd(app_b, pairs[0][1])
     if not existing:
-        for rel in state.relations.values():
-            if not rel.removed and {str(e) for e in rel.ends} == {str(end_a), str(end_b)}:
-                raise HarnessError(f"relation {end_a} {end_b} already exists (#{rel.id})")
+        _check_new(state, end_a, end_b)
     return end_a, end_b
+
+
+def _check_new(state: ModelState, end_a: RelationEnd, end_b: RelationEnd) -> None:
+    """Refuse what ``juju integrate`` refuses, and what the emulator cannot do faithfully."""
+    live = [rel for rel in state.relations.values() if not rel.removed]
+    for rel in live:
+        if {str(e) for e in rel.ends} == {str(end_a), str(end_b)}:
+            raise HarnessError(f"relation {end_a} {end_b} already exists (#{rel.id})")
+    for end in (end_a, end_b):
+        if end.endpoint.scope == "container":
+            raise HarnessError(
+                f"cannot relate {end}: container-scoped relations (subordinates) are not emulated"
+            )
+        limit = end.endpoint.limit
+        used = sum(1 for rel in live if any(str(e) == str(end) for e in rel.ends))
+        if isinstance(limit, int) and used >= limit:
+            # juju state: "establishing a new relation for <ep> would exceed its maximum
+            # relation limit of <n>".
+            raise HarnessError(
+                f'cannot add relation "{end_a} {end_b}": establishing a new relation for '
+                f"{end} would exceed its maximum relation limit of {limit}"
+            )

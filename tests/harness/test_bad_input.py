@@ -155,3 +155,28 @@ def test_unknown_action(model, make_charm):
     model.deploy(make_charm("a"))
     with pytest.raises(HarnessError, match="has no action 'go'"):
         model.run_action("a/0", "go")
+
+
+def test_endpoint_limit_is_enforced(model, make_charm, tmp_path):
+    charm = make_charm("a", requires={"x": "http"})
+    meta = (
+        (charm / "metadata.yaml")
+        .read_text()
+        .replace("interface: http", "interface: http\n    limit: 1")
+    )
+    (charm / "metadata.yaml").write_text(meta)
+    model.deploy(charm)
+    model.deploy(make_charm("b", provides={"x": "http"}))
+    model.deploy(make_charm("c", provides={"x": "http"}))
+    model.relate("a", "b")
+    with pytest.raises(HarnessError, match="would exceed its maximum relation limit of 1"):
+        model.relate("a", "c")
+
+
+def test_subordinates_are_refused_not_faked(model, make_charm):
+    charm = make_charm("s", requires={"host": "juju-info"})
+    (charm / "metadata.yaml").write_text(
+        (charm / "metadata.yaml").read_text() + "subordinate: true\n"
+    )
+    with pytest.raises(CharmError, match="subordinate charms are not emulated"):
+        model.deploy(charm)

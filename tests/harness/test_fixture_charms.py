@@ -26,15 +26,15 @@ def test_deploy_relate_scale_unrelate_story(model):
         assert unit.status.message == "2 backends, service web"
     assert rel.data("web") == {"service": "web"}
 
-    model.add_unit("web")
-    assert len(req.units[0].data(rel)["backends"].split(",")) == 3
+    (new,) = model.add_unit("requirer")
+    assert new.data(rel)["backends"] == ",".join(addresses)
 
     model.remove_unit("web/1")
-    assert req.units[2].status.message == "2 backends, service web"
+    assert req.units[2].status.message == "1 backends, service web"
     assert "web/1" not in [u.name for u in web.units]
 
     model.unrelate(rel)
-    assert [u.status for u in req.units] == [req.units[0].status] * 3
+    assert [u.status for u in req.units] == [req.units[0].status] * 4
     assert req.units[0].status.status == "blocked"
     assert not any(r.failed for r in model.records)
     counts = sum(
