@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from reactive_harness import HookRecord, Model
+from reactive_harness import HookRecord, InProcessExecutor, Model
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LIB = Path(__file__).resolve().parents[2] / "lib"
@@ -182,7 +182,15 @@ def call(model: Model, unit: str, method: str, relation: str) -> object:
 
 @pytest.fixture
 def model(tmp_path: Path) -> Iterator[Model]:
+    """A model running hooks as Juju does: one process per hook."""
     with Model(tmp_path / "model") as m:
+        yield m
+
+
+@pytest.fixture
+def fast_model(tmp_path: Path) -> Iterator[Model]:
+    """A model running reactive hooks in this process (same tools, records and commits)."""
+    with Model(tmp_path / "model", executor=InProcessExecutor()) as m:
         yield m
 
 
@@ -192,7 +200,8 @@ def subject_charm(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("rel", list(SCOPES), ids=list(SCOPES.values()))
-def test_scope_story(model: Model, subject_charm: Path, rel: str) -> None:
+def test_scope_story(fast_model: Model, subject_charm: Path, rel: str) -> None:
+    model = fast_model
     oracle = Oracle(model)
     scope = SCOPES[rel]
     model.deploy(subject_charm, "subject", settle=False)
@@ -269,7 +278,8 @@ def test_scope_story(model: Model, subject_charm: Path, rel: str) -> None:
     assert oracle.hooks > 20
 
 
-def test_peers_several_units_and_departures(model: Model, subject_charm: Path) -> None:
+def test_peers_several_units_and_departures(fast_model: Model, subject_charm: Path) -> None:
+    model = fast_model
     oracle = Oracle(model)
     model.deploy(subject_charm, "subject", num_units=3, settle=False)
     drive(model, oracle)
@@ -288,6 +298,7 @@ def test_peers_several_units_and_departures(model: Model, subject_charm: Path) -
 
 
 def test_a_failed_hook_sends_nothing_and_stores_nothing(model: Model, subject_charm: Path) -> None:
+    """Run as Juju runs hooks (one process each): the real buffering and exit code."""
     model.deploy(subject_charm, "subject")
     model.deploy(DATA / "relations_charm_remote", "alpha")
     (model.unit("subject/0").charm_dir / "FAIL").write_text("")
@@ -308,7 +319,8 @@ def test_a_failed_hook_sends_nothing_and_stores_nothing(model: Model, subject_ch
     assert model.unit_kv("subject/0", KEY)[f"{KEY}globrel.global"]["units"] == ["alpha/0"]
 
 
-def test_update_status_reads_no_remote_data(model: Model, subject_charm: Path) -> None:
+def test_update_status_reads_no_remote_data(fast_model: Model, subject_charm: Path) -> None:
+    model = fast_model
     model.deploy(subject_charm, "subject")
     model.deploy(DATA / "relations_charm_remote", "alpha", num_units=2)
     for rel in SCOPES:
