@@ -143,7 +143,9 @@ class Model(ModelBase):
             raise HarnessError(f"unit {state.name} is already being removed")
         state.dying = True
         for rid in sorted(state.views):
-            sequences.depart_unit(self.state, state, self.state.relations[rid])
+            rel = self.state.relations[rid]
+            if not rel.dying:  # a dying relation already queued its -departed/-broken
+                sequences.depart_unit(self.state, state, rel)
         sequences.enqueue(state, PendingHook("stop"))
         sequences.enqueue(state, PendingHook("remove"))
         self._maybe_settle(settle)

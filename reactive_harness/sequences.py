@@ -181,15 +181,24 @@ def depart_unit(state: ModelState, unit: Unit, rel: Relation) -> None:
     enqueue(unit, PendingHook("broken", rel.id, remote_app=rel.remote_app(unit.app)))
 
 
+def _queued(unit: Unit, rid: int, kind: str) -> list[PendingHook]:
+    return [hook for hook in unit.queue if hook.relation_id == rid and hook.kind == kind]
+
+
 def break_relation(state: ModelState, rel: Relation) -> None:
-    """Remove a relation: every unit departs from each remote unit it saw, then ``-broken``."""
+    """Remove a relation: every unit departs from each remote unit it saw, then ``-broken``.
+
+    Units already leaving (their ``-broken`` is queued) are left as they are, and a
+    ``-departed`` already queued is not queued twice.
+    """
     rel.dying = True
     for unit in state.units.values():
         view = unit.views.get(rel.id)
-        if view is None or unit.removed:
+        if view is None or unit.removed or _queued(unit, rel.id, "broken"):
             continue
         _drop(unit, rel.id)
-        for member in sorted(view.members):
+        departing = {hook.remote_unit for hook in _queued(unit, rel.id, "departed")}
+        for member in sorted(view.members - departing):
             enqueue(unit, PendingHook("departed", rel.id, member, member.split("/")[0], member))
         view.known = set(view.members)
         enqueue(unit, PendingHook("broken", rel.id, remote_app=rel.remote_app(unit.app)))

@@ -332,3 +332,25 @@ def test_a_loop_between_units_is_reported_not_hung(model, make_charm):
         SettleLimitError, match=r"did not settle after 20 hooks.*x-relation-changed"
     ):
         model.relate("a", "b")
+
+
+def test_unrelate_and_remove_unit_together_queue_each_teardown_hook_once(model, make_charm):
+    model.deploy(make_charm("a", provides={"x": "i"}), num_units=2)
+    model.deploy(make_charm("b", requires={"x": "i"}), num_units=2)
+    rel = model.relate("a", "b")
+    start = len(model.records)
+    model.remove_unit("b/1", settle=False)
+    model.unrelate(rel, settle=False)
+    model.settle()
+    seen = [(r.unit, r.hook, r.env.get("JUJU_REMOTE_UNIT")) for r in model.records[start:]]
+    assert len(seen) == len(set(seen))
+    assert seen.count(("a/0", "x-relation-departed", "b/1")) == 1
+    assert [h for u, h, _ in seen if u == "b/1"] == [
+        "x-relation-departed",
+        "x-relation-departed",
+        "x-relation-broken",
+        "stop",
+        "remove",
+    ]
+    for unit in ("a/0", "a/1", "b/0"):
+        assert [h for u, h, _ in seen if u == unit][-1] == "x-relation-broken"
