@@ -16,6 +16,7 @@ hooks Juju ran (who joined, who departed, what broke):
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import sys
 from collections import Counter, defaultdict
@@ -329,3 +330,52 @@ def test_update_status_reads_no_remote_data(fast_model: Model, subject_charm: Pa
     (record,) = [r for r in records if r.unit == "subject/0"]
     assert record.exit_code == 0, record.stderr
     assert {tool: n for tool, n in record.tool_counts.items() if tool.startswith("relation")} == {}
+
+
+def cli(model: Model, unit: str, *args: str, relation: int | None = None) -> HookRecord:
+    """Run ``charms.reactive ARGS`` in the unit's context (as a bash handler would)."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(LIB)!r}); "
+        "from charms.reactive.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    remote = None if relation is None else "alpha/0"
+    command = [sys.executable, "-c", code, *args]
+    return model.exec(unit, command, relation=relation, remote_unit=remote, settle=False)
+
+
+def test_relation_call_command_line(fast_model: Model, subject_charm: Path) -> None:
+    model = fast_model
+    model.deploy(subject_charm, "subject")
+    model.deploy(DATA / "relations_charm_remote", "alpha", num_units=2)
+    unitrel = model.relate("subject:unitrel", "alpha:unitrel")
+    model.relate("subject:globrel", "alpha:globrel")
+    model.set_relation_data(unitrel, "alpha/1", {"the-value": "v1"})
+    before = model.unit_kv("subject/0")
+
+    record = cli(
+        model, "subject/0", "relation_call", "--relation_name", "unitrel", "conversations"
+    )
+    assert (record.exit_code, record.stdout) == (0, "alpha/0\nalpha/1")  # no trailing newline
+    record = cli(model, "subject/0", "--format", "json", "relation_call", "--flag",
+                 "unitrel.available", "conversations")  # fmt: skip
+    assert json.loads(record.stdout) == ["alpha/1"]
+    record = cli(model, "subject/0", "-j", "relation_call", "--state", "globrel.connected",
+                 "get_remote", "the-value", "none")  # fmt: skip
+    assert json.loads(record.stdout) == "none"
+    record = cli(model, "subject/0", "relation_call", "--relation_name", "unitrel", "values")
+    assert record.stdout.splitlines() == [
+        f"['{KEY}unitrel:{unitrel.id}.alpha/0', None]",
+        f"['{KEY}unitrel:{unitrel.id}.alpha/1', 'v1']",
+    ]
+    # In a relation context (juju exec --relation), the instance is the hook's.
+    record = cli(model, "subject/0", "-j", "relation_call", "--relation_name", "unitrel",
+                 "conversations", relation=unitrel.id)  # fmt: skip
+    assert json.loads(record.stdout) == ["alpha/0"]
+
+    record = cli(model, "subject/0", "relation_call", "--relation_name", "nope", "conversations")
+    assert record.exit_code == 2
+    assert "Relation not found: nope" in record.stderr
+    record = cli(model, "subject/0", "relation_call", "conversations")
+    assert record.exit_code == 2
+    assert "Must specify either relation_name or flag" in record.stderr
+    assert model.unit_kv("subject/0") == before  # nothing stored by any of these
