@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,8 @@ def tools() -> FakeHookTools:
     return FakeHookTools()
 
 
-def _close_kv(rt: Runtime) -> None:
+def close_kv(rt: Runtime) -> None:
+    """Roll back and close a runtime's store, and forget charmhelpers' singleton."""
     from charmhelpers.core import unitdata
 
     if rt.kv_opened:
@@ -97,30 +99,23 @@ def hook_runtime(
 ) -> Iterator[Callable[..., Runtime]]:
     """Make and activate the Runtime of one hook: ``hook_runtime("install", relation_id=...)``.
 
-    Each call replaces the active runtime, as a new hook process would; state persists between
-    calls only through commits, as between hooks.
+    Each call replaces the active runtime, as a new hook process would (the previous one's
+    uncommitted changes are discarded); state persists between calls only through commits.
     """
-    made: list[Runtime] = []
-    stack: list[object] = []
+    with ExitStack() as stack:
+        made: list[Runtime] = []
 
-    def _make(hook_name: str = "update-status", **env: str) -> Runtime:
-        for cm in reversed(stack):
-            cm.__exit__(None, None, None)  # type: ignore[attr-defined]
-        stack.clear()
+        def _make(hook_name: str = "update-status", **env: str) -> Runtime:
+            for old in made:
+                close_kv(old)
+            rt = Runtime(make_context(charm_dir, hook_name, **env), tools)
+            made.append(rt)
+            stack.enter_context(runtime.activate(rt))
+            return rt
+
+        yield _make
         for old in made:
-            _close_kv(old)
-        rt = Runtime(make_context(charm_dir, hook_name, **env), tools)
-        made.append(rt)
-        cm = runtime.activate(rt)
-        cm.__enter__()
-        stack.append(cm)
-        return rt
-
-    yield _make
-    for cm in reversed(stack):
-        cm.__exit__(None, None, None)  # type: ignore[attr-defined]
-    for old in made:
-        _close_kv(old)
+            close_kv(old)
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def _report(
         lines[0] += ". Restricted mode."
     lines += [f"Invoking reactive handler: {h}" for h in tracer.invoked]
     if error is not None:
-        failed = f" in handler {tracer.current}" if tracer.current else ""
+        failed = f" in handler {tracer.failed_handler}" if tracer.failed_handler else ""
         lines.append(f"Hook error{failed}:\n{error.rstrip()}")
     try:
         trace.save_trace(rt, tracer)

@@ -59,8 +59,9 @@ def discover(rt: runtime.Runtime | None = None, registry: Registry | None = None
     Puts ``$CHARM_DIR`` and ``$CHARM_DIR/hooks`` on ``sys.path``, then walks
     :data:`HANDLER_DIRS` in sorted order (``__pycache__`` skipped). Each ``.py`` file is
     imported as ``<reactive|relations>.<dotted relative path>`` (``__init__`` dropped), which
-    registers its decorated handlers; a module already imported (e.g. in an earlier in-process
-    run) is imported afresh. Executable files without an extension or ending in ``.sh`` that
+    registers its decorated handlers. A module imported before discovery (e.g. by an earlier
+    in-process run) is executed afresh, replacing its handlers; one imported by another handler
+    module during discovery is kept, so modules are not duplicated. Executable files without an extension or ending in ``.sh`` that
     start with ``#!`` become :class:`ExternalHandler` objects. Files already loaded into this
     registry are skipped. Import errors propagate and fail the hook.
     """
@@ -70,6 +71,7 @@ def discover(rt: runtime.Runtime | None = None, registry: Registry | None = None
     for entry in (str(charm_dir), str(charm_dir / "hooks")):
         if entry not in sys.path:
             sys.path.append(entry)
+    imported_before = set(sys.modules)
     for search_dir in HANDLER_DIRS:
         root = charm_dir / search_dir
         for dirpath, dirnames, filenames in os.walk(root):
@@ -80,7 +82,11 @@ def discover(rt: runtime.Runtime | None = None, registry: Registry | None = None
                     continue
                 if filename.endswith(".py"):
                     registry.loaded.add(str(path))
-                    _load(_module_name(root, path), path)
+                    name = _module_name(root, path)
+                    if name not in imported_before and _is_module_of(name, path):
+                        continue  # another handler module imported it during this discovery
+                    registry.forget_file(str(path))
+                    _load(name, path)
                 elif _is_executable_handler(path):
                     registry.loaded.add(str(path))
                     registry.add_external(ExternalHandler(path, charm_dir))
@@ -91,6 +97,12 @@ def _module_name(root: Path, path: Path) -> str:
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+def _is_module_of(name: str, path: Path) -> bool:
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    return file is not None and os.path.realpath(file) == os.path.realpath(path)
 
 
 def _load(name: str, path: Path) -> None:

@@ -345,6 +345,16 @@ class Registry:
             self._entries.append(spec)
         return spec
 
+    def forget_file(self, file: str) -> None:
+        """Drop the specs of functions defined in ``file`` (before it is executed again)."""
+        stale = {key for key, spec in self._specs.items() if spec.file == file}
+        if stale:
+            self._entries = [
+                e for e in self._entries if not (isinstance(e, HandlerSpec) and e.file == file)
+            ]
+            for key in stale:
+                del self._specs[key]
+
     def add_external(self, handler: ExternalHandler) -> None:
         """Register an executable handler."""
         self._entries.append(handler)

@@ -104,6 +104,8 @@ class HookTrace:
         self.current: str | None = None
         self.outcome: str | None = None
         self.error: str | None = None
+        #: The handler running when the hook failed (None if it failed outside handlers).
+        self.failed_handler: str | None = None
         self.flags_before: list[str] = []
         self.flags_after: list[str] | None = None
         self.started = time.time()
@@ -144,6 +146,8 @@ class HookTrace:
 
     def finish(self, outcome: str, error: str | None, flags_set: list[str] | None) -> None:
         """Record how the hook ended and the flags set then (None if unknown)."""
+        if outcome != "ok":
+            self.failed_handler = self.current
         self.current = None
         self.outcome = outcome
         self.error = error
@@ -159,6 +163,7 @@ class HookTrace:
             "duration_ms": self.duration_ms,
             "outcome": self.outcome,
             "error": self.error,
+            "failed_handler": self.failed_handler,
             "flags_before": self.flags_before,
             "flags_after": self.flags_after,
             "invoked": list(self.invoked),
@@ -195,7 +200,8 @@ def render(data: dict[str, Any]) -> str:
             by = f" (by {ev['by']})" if ev.get("by") else ""
             lines.append(f"    {sign} {kind} {ev['flag']}{by}")
     if data.get("error"):
-        lines.append(f"error: {data['error']}")
+        where = f" in {data['failed_handler']}" if data.get("failed_handler") else ""
+        lines.append(f"error{where}: {data['error']}")
     if data.get("flags_after") is not None:
         lines.append(f"flags at end: {_names(data['flags_after'])}")
     return "\n".join("tracer: " + line for line in lines)

@@ -1,0 +1,105 @@
+"""The shape of lib/: the import graph of docs/design.md, and what importing costs."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "lib" / "charms" / "reactive"
+DESIGN = ROOT / "docs" / "design.md"
+FORBIDDEN_AT_IMPORT = ("charmhelpers", "yaml", "pkg_resources", "distutils")
+
+
+def graph_order() -> list[str]:
+    text = DESIGN.read_text()
+    section = text.split("## Import graph (lib)", 1)[1].split("\n## ", 1)[0]
+    listing = section.split("checked by `tests/test_architecture.py`):", 1)[1]
+    listing = listing.split(".\n", 1)[0]
+    return re.findall(r"`([\w]+)`", listing)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every charms.reactive module a file imports, at module level or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "charms.reactive":
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith("charms.reactive."):
+                found.add(node.module.split(".")[2])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("charms.reactive."):
+                    found.add(alias.name.split(".")[2])
+    return found
+
+
+def all_top_level_imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+    return names
+
+
+MODULES = sorted(p.stem for p in PACKAGE.glob("*.py"))
+
+
+def test_every_module_is_in_the_documented_graph():
+    assert sorted(set(MODULES) - set(graph_order())) == []
+    assert sorted(set(graph_order()) - set(MODULES)) == []
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_modules_import_only_earlier_modules(module):
+    order = graph_order()
+    position = order.index(module)
+    imported = imported_modules(PACKAGE / f"{module}.py") & set(order)
+
+    later = sorted(m for m in imported if order.index(m) >= position)
+    assert later == [], f"{module} imports {later}, listed after it in docs/design.md"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "lib").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_lib_never_imports_the_emulator(path):
+    assert "reactive_harness" not in all_top_level_imports(path)
+
+
+def test_import_charms_reactive_stays_light():
+    code = (
+        "import sys, charms.reactive\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN_AT_IMPORT!r})\n"
+        "print(','.join(bad))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(ROOT / "lib"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == ""
+
+
+def test_init_holds_imports_and_all_only():
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    kinds = {type(node).__name__ for node in tree.body}
+    assert kinds <= {"Expr", "ImportFrom", "Import", "Assign"}
+    assigned = [t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
+    assert assigned == ["__all__"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_modules_stay_small(module):
+    lines = len((PACKAGE / f"{module}.py").read_text().splitlines())
+    assert lines <= 450, f"{module}.py has {lines} lines: split it"
