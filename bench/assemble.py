@@ -1,0 +1,95 @@
+"""Assemble the benchmark's client charm for each framework, as charm-build would lay it out.
+
+* ``ours``: a copy of ``bench/charms/client`` plus this repository's ``lib/`` (``charms/reactive``
+  and ``reactive_bootstrap.py``) and one hook per standard hook and per
+  ``<endpoint>-relation-{created,joined,changed,departed,broken}``, each the text of the layer's
+  ``hooks/hook.template`` (what charm-build renders). There is no ``wheelhouse/``, so the
+  bootstrap has nothing to install; the hooks' ``#!/usr/bin/env python3`` must resolve to an
+  interpreter with charmhelpers and PyYAML (the benchmark puts the dev venv's ``bin/`` first
+  on ``PATH``).
+* ``reference``: the same copy with the same hook names, each a script run by the reference
+  venv's python that puts ``lib/`` on ``sys.path`` and calls ``charms.reactive.main()`` (what
+  layer-basic's hook does, minus its dependency bootstrap).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+CLIENT = REPO / "bench" / "charms" / "client"
+SERVER = REPO / "bench" / "charms" / "server"
+
+#: The hooks charm-build generates for every charm (plus the relation hooks below).
+STANDARD_HOOKS = (
+    "install",
+    "config-changed",
+    "start",
+    "stop",
+    "remove",
+    "upgrade-charm",
+    "update-status",
+    "leader-elected",
+    "leader-settings-changed",
+    "leader-deposed",
+    "collect-metrics",
+    "pre-series-upgrade",
+    "post-series-upgrade",
+)
+RELATION_HOOKS = ("created", "joined", "changed", "departed", "broken")
+
+_REFERENCE_HOOK = """#!{python}
+# The reference charm's hook: charms.reactive 1.5.3 from its own venv, no bootstrap.
+import sys
+
+sys.path.append("lib")
+
+from charms.reactive import main  # noqa: E402
+
+main()
+"""
+
+
+def hook_names(charm: Path) -> list[str]:
+    """Return every hook name charm-build would generate for a charm's metadata.yaml."""
+    meta = yaml.safe_load((charm / "metadata.yaml").read_text(encoding="utf-8"))
+    names = list(STANDARD_HOOKS)
+    for role in ("provides", "requires", "peers"):
+        for endpoint in meta.get(role) or {}:
+            names += [f"{endpoint}-relation-{event}" for event in RELATION_HOOKS]
+    return names
+
+
+def _write_hooks(charm: Path, text: str) -> None:
+    hooks = charm / "hooks"
+    hooks.mkdir(exist_ok=True)
+    for name in hook_names(charm):
+        path = hooks / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755)
+
+
+def assemble_ours(dest: Path) -> Path:
+    """Build the client charm on this layer into ``dest`` (replaced) and return it."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(CLIENT, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    lib = dest / "lib"
+    shutil.copytree(
+        REPO / "lib" / "charms",
+        lib / "charms",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    shutil.copy2(REPO / "lib" / "reactive_bootstrap.py", lib / "reactive_bootstrap.py")
+    _write_hooks(dest, (REPO / "hooks" / "hook.template").read_text(encoding="utf-8"))
+    return dest
+
+
+def assemble_reference(dest: Path, python: Path) -> Path:
+    """Build the client charm on charms.reactive 1.5.3 (run by ``python``) into ``dest``."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(CLIENT, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    _write_hooks(dest, _REFERENCE_HOOK.format(python=python))
+    return dest
