@@ -63,7 +63,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         _log("reference venv: creating or reusing .venv-reference")
         pythons["reference"] = ensure_reference_venv()
         charms["reference"] = assemble_reference(work / "charm-ref", pythons["reference"])
-        plan["reference"] = sorted(set(args.reference) | ({1000} if args.reference_1000 else set()))
+        extra = {1000} if args.reference_1000 else set()
+        plan["reference"] = sorted(set(args.reference) | extra)
     fws: dict[str, dict[str, Any]] = {fw: {"n": plan[fw], "scenario": {}} for fw in charms}
     for fw in charms:
         _log(f"{fw}: import charms.reactive")
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 scenario.close()
         for fw, kinds in measured.items():
             fws[fw]["scenario"][str(n)] = {k: s.summary() for k, s in kinds.items()}
-    for fw, data in fws.items():
+    for data in fws.values():
         points = [(int(n), v["relation-changed"]["median_s"]) for n, v in data["scenario"].items()]
         data["changed_fit"] = report.slope(points)
     results: dict[str, Any] = {

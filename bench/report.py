@@ -38,11 +38,11 @@ def slope(points: list[tuple[int, float]]) -> dict[str, float] | None:
     xs, ys = [float(p[0]) for p in points], [p[1] for p in points]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     b = sxy / sxx
     a = my - b * mx
     ss_tot = sum((y - my) ** 2 for y in ys)
-    ss_res = sum((y - (a + b * x)) ** 2 for x, y in zip(xs, ys))
+    ss_res = sum((y - (a + b * x)) ** 2 for x, y in zip(xs, ys, strict=True))
     return {
         "ms_per_unit": b * 1000,
         "intercept_ms": a * 1000,
@@ -91,9 +91,10 @@ def table(results: dict[str, Any]) -> str:
         )
 
     row("no-op update-status", "0", ours.get("noop"), ref.get("noop"))
+    ref_ns = ref.get("scenario", {})
     kinds = ("relation-changed", "relation-departed", "update-status")
     for kind in kinds:
-        ns = sorted({int(n) for n in ours.get("scenario", {})} | set(map(int, ref.get("scenario", {}))))
+        ns = sorted({int(n) for n in ours.get("scenario", {})} | {int(n) for n in ref_ns})
         for n in ns:
             o = ours.get("scenario", {}).get(str(n), {}).get(kind)
             r = ref.get("scenario", {}).get(str(n), {}).get(kind)

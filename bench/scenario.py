@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reactive_harness import HookRecord, InProcessExecutor, Model, SubprocessExecutor
-
 from bench.assemble import SERVER
+from reactive_harness import HookRecord, InProcessExecutor, Model, SubprocessExecutor
 
 PEAK_MEMORY_FILE = ".bench-maxrss"
 MEASURED = ("relation-changed", "relation-departed", "update-status")
@@ -68,9 +67,7 @@ class Series:
 
 
 def _db_bytes(charm_dir: Path) -> int:
-    return sum(
-        p.stat().st_size for p in charm_dir.glob(".unit-state.db*") if p.is_file()
-    )
+    return sum(p.stat().st_size for p in charm_dir.glob(".unit-state.db*") if p.is_file())
 
 
 def _peak(charm_dir: Path) -> int | None:

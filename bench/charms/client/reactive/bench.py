@@ -6,6 +6,7 @@ import os
 import resource
 
 from charmhelpers.core import hookenv
+
 from charms.reactive import hook, toggle_state, when
 
 KEYS = ("key-0", "key-1", "key-2", "key-3", "key-4")
@@ -13,7 +14,7 @@ KEYS = ("key-0", "key-1", "key-2", "key-3", "key-4")
 PEAK_MEMORY_FILE = ".bench-maxrss"
 
 
-def _record_peak_memory(path=os.path.join(os.getcwd(), PEAK_MEMORY_FILE)):
+def _record_peak_memory(path):
     try:
         with open(path, "w") as out:
             out.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
@@ -23,7 +24,8 @@ def _record_peak_memory(path=os.path.join(os.getcwd(), PEAK_MEMORY_FILE)):
 
 # Registered at import (both frameworks import this module once per hook), so it runs at the
 # hook process's exit whatever the framework does in between.
-atexit.register(_record_peak_memory)
+# The path is fixed at import: the hook's cwd is its charm dir.
+atexit.register(_record_peak_memory, os.path.join(os.getcwd(), PEAK_MEMORY_FILE))
 
 
 @hook("config-changed")

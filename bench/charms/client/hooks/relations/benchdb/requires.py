@@ -5,7 +5,7 @@ from charms.reactive import RelationBase, hook, scopes
 
 class BenchRequires(RelationBase):
     scope = scopes.UNIT
-    auto_accessors = ["key-0", "key-1", "key-2", "key-3", "key-4"]
+    auto_accessors = ("key-0", "key-1", "key-2", "key-3", "key-4")
 
     @hook("{requires:benchdb}-relation-{joined,changed}")
     def changed(self):
