@@ -352,3 +352,25 @@ def test_main_without_an_active_runtime_builds_one_from_the_environment(
 
     unitdata._KV.close()
     unitdata._KV = None
+
+
+def test_a_hook_that_changes_nothing_writes_nothing(hook_runtime, write):
+    write(
+        "reactive/h.py",
+        """
+        from charms.reactive import hook, when, set_flag
+        @hook('install')
+        def install():
+            set_flag('installed')
+        @when('db.ready')
+        def never():
+            pass
+        """,
+    )
+    hook_runtime("install")
+    main()
+    rt = hook_runtime("update-status")
+
+    main()
+
+    assert rt.kv.conn.total_changes == 0  # no write transaction, so no fsync at commit

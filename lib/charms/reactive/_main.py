@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from charms.reactive import bus, flags, runtime, trace
-from charms.reactive.errors import HookLockError, HookToolError
+from charms.reactive.errors import HookLockError, HookToolError, UnitStateError
 
 __all__ = ["LOCK_TIMEOUT", "RESTRICTED_HOOKS", "main", "run_hook"]
 
@@ -59,8 +59,13 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
     ``charms.reactive trace``.
 
     Raises:
+        HookContextError: ``JUJU_UNIT_NAME`` is not set (not a Juju hook); nothing was run.
         HookLockError: Another hook of the unit held the lock for ``lock_timeout`` seconds.
+        UnitStateError: The unit's state database is corrupt or stayed locked (by a process
+            not using this lock) for sqlite's busy timeout; names the file.
     """
+    # Without the unit name, relation code cannot tell its own bag from a remote one.
+    rt.context.require_unit()
     hook = rt.context.hook_name
     restricted = hook in RESTRICTED_HOOKS
     tracer = trace.HookTrace(hook, rt.context.unit_name)
@@ -81,6 +86,8 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
             detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             tracer.finish("error", f"{type(exc).__name__}: {exc}", None)
             _report(rt, tracer, restricted, error=detail)
+            if type(exc).__module__ == "sqlite3":  # "database is locked" names no file
+                raise UnitStateError(f"the unit state {rt.db_path}: {exc}") from exc
             raise
 
 
@@ -107,7 +114,7 @@ def _run(rt: runtime.Runtime, restricted: bool) -> None:
 
 
 def _send(rt: runtime.Runtime) -> None:
-    """The first part of ``Runtime.commit()``: ``on_commit`` callbacks, buffered relation writes."""
+    """Run ``Runtime.commit()`` but for the store: ``on_commit`` callbacks, relation writes."""
     for callback in rt.on_commit:
         callback()
     rt.tools.flush()

@@ -61,9 +61,10 @@ def discover(rt: runtime.Runtime | None = None, registry: Registry | None = None
     imported as ``<reactive|relations>.<dotted relative path>`` (``__init__`` dropped), which
     registers its decorated handlers. A module imported before discovery (e.g. by an earlier
     in-process run) is executed afresh, replacing its handlers; one imported by another handler
-    module during discovery is kept, so modules are not duplicated. Executable files without an extension or ending in ``.sh`` that
-    start with ``#!`` become :class:`ExternalHandler` objects. Files already loaded into this
-    registry are skipped. Import errors propagate and fail the hook.
+    module during discovery is kept, so modules are not duplicated. Executable files without an
+    extension or ending in ``.sh`` that start with ``#!`` become :class:`ExternalHandler`
+    objects. Files already loaded into this registry are skipped. Import errors propagate and
+    fail the hook.
     """
     rt = rt or runtime.current()
     registry = registry or default_registry()
@@ -169,7 +170,8 @@ def dispatch(
     5. ``restricted`` (``collect-metrics``, ``meter-status-changed``): one pass over the
        ``@collect_metrics`` / ``@meter_status_changed`` handlers only.
 
-    The phase is persisted under ``reactive.dispatch.phase`` as in 1.x.
+    The phase is persisted under ``reactive.dispatch.phase`` as in 1.x (before each
+    executable handler and at the end).
 
     Raises:
         DispatchLimitError: The flags did not settle.
@@ -201,6 +203,7 @@ def dispatch(
                 MAX_ITERATIONS, sorted(watch.changed | watch.pending), last_ran
             )
     conditions.record_seen_files(rt)
+    conditions.persist_phase(rt)
     if rt.kv.get(STATE_WATCH_KEY) is not None:
         rt.kv.unset(STATE_WATCH_KEY)
 

@@ -23,6 +23,7 @@ __all__ = [
     "Phase",
     "RestrictedHook",
     "current_phase",
+    "persist_phase",
     "record_seen_files",
     "set_phase",
 ]
@@ -38,9 +39,19 @@ PLACEHOLDERS: Final = ("{endpoint_name}", "{relation_name}")
 
 
 def set_phase(rt: runtime.Runtime, phase: Phase) -> None:
-    """Enter a dispatch phase: kept in memory and persisted, as 1.x did."""
+    """Enter a dispatch phase (in memory; see :func:`persist_phase`)."""
     rt.scratch[_PHASE] = phase
-    rt.kv.set(PHASE_KEY, phase)
+
+
+def persist_phase(rt: runtime.Runtime) -> None:
+    """Store the phase under ``reactive.dispatch.phase``, as 1.x did, if it differs.
+
+    The dispatcher calls this before running an executable handler (the command line reads
+    the phase) and at the end of a dispatch, so a hook that changes nothing writes nothing.
+    """
+    phase = rt.scratch.get(_PHASE)
+    if phase is not None and rt.kv.get(PHASE_KEY) != phase:
+        rt.kv.set(PHASE_KEY, phase)
 
 
 def current_phase(rt: runtime.Runtime) -> str | None:

@@ -259,7 +259,8 @@ def _fire(rt: runtime.Runtime, flag: str, prefix: str, kind: str) -> None:
 def clear_triggers(rt: runtime.Runtime | None = None) -> None:
     """Forget every trigger (``main()`` does this at the end of each hook, as 1.x did)."""
     rt = rt or runtime.current()
-    if rt.kv_opened or rt.scratch.get(_CALLBACKS):
-        rt.kv.unsetrange(prefix=SET_TRIGGER_PREFIX)
-        rt.kv.unsetrange(prefix=CLEAR_TRIGGER_PREFIX)
+    if rt.kv_opened:
+        for prefix in (SET_TRIGGER_PREFIX, CLEAR_TRIGGER_PREFIX):
+            if rt.kv.getrange(prefix):  # a DELETE would open a write transaction
+                rt.kv.unsetrange(prefix=prefix)
     rt.scratch.pop(_CALLBACKS, None)

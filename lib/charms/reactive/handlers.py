@@ -229,6 +229,7 @@ class ExternalHandler:
 
     def _prepare(self, rt: runtime.Runtime) -> dict[str, str]:
         rt.kv.set(STATE_WATCH_KEY, flags.flag_watch(rt).as_record())
+        conditions.persist_phase(rt)
         rt.checkpoint()
         return child_environ(rt)
 
