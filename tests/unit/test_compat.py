@@ -29,7 +29,22 @@ ALIASES_BY_MODULE = {
         "get_states",
     ],
     "charms.reactive.helpers": ["is_state", "toggle_state", "all_states", "any_states"],
-    "charms.reactive.flags": ["set_flag", "clear_flag", "register_trigger", "get_flags"],
+    "charms.reactive.flags": [
+        "set_flag",
+        "clear_flag",
+        "register_trigger",
+        "get_flags",
+        "set_state",
+        "remove_state",
+        "toggle_state",
+        "is_state",
+        "all_states",
+        "any_states",
+        "get_states",
+        "get_state",
+        "State",
+        "StateList",
+    ],
 }
 
 

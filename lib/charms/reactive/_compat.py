@@ -16,7 +16,7 @@ import os
 import warnings
 from typing import Any, Final
 
-from charms.reactive import flags
+from charms.reactive import _flags as flags
 
 __all__ = [
     "State",
