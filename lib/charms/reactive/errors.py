@@ -24,6 +24,7 @@ __all__ = [
     "RelationImplementationError",
     "RelationNotFoundError",
     "TriggerDefinitionError",
+    "UnitStateError",
 ]
 
 
@@ -57,6 +58,13 @@ class HookContextError(ReactiveError):
 
 class HookLockError(ReactiveError):
     """Another hook of the same unit holds the unit's state lock."""
+
+
+class UnitStateError(ReactiveError):
+    """The unit's state database (``UNIT_STATE_DB``) is corrupt, unreadable or locked.
+
+    The message names the file; the file itself is left as it was.
+    """
 
 
 class MetadataError(ReactiveError):

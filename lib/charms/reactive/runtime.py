@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from charms.reactive.errors import UnitStateError
 from charms.reactive.hookcache import CachedHookTools
 from charms.reactive.juju import HookContext, HookTools, SubprocessHookTools
 from charms.reactive.metadata import Metadata
@@ -82,6 +83,9 @@ class Runtime:
         """The unit's key-value store: charmhelpers' ``unitdata.kv()``, shared with charm code.
 
         Opened on first use at ``UNIT_STATE_DB`` (else ``$CHARM_DIR/.unit-state.db``).
+
+        Raises:
+            UnitStateError: The file is not a database or cannot be opened.
         """
         if self._kv is None:
             from charmhelpers.core import unitdata  # lazily: keeps start-up cheap
@@ -89,7 +93,12 @@ class Runtime:
             path = self.db_path
             existing = unitdata._KV  # charmhelpers' singleton
             if existing is None or Path(existing.db_path) != path:
-                existing = unitdata.Storage(str(path))
+                import sqlite3
+
+                try:
+                    existing = unitdata.Storage(str(path))
+                except sqlite3.Error as err:  # e.g. "file is not a database": name the file
+                    raise UnitStateError(f"cannot open the unit state {path}: {err}") from err
                 unitdata._KV = existing  # share one store with charm code
             self._kv = existing
         return self._kv
