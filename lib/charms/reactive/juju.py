@@ -242,7 +242,11 @@ class SubprocessHookTools:
         import subprocess
 
         try:
-            proc = subprocess.run(args, input=stdin, capture_output=True, text=True, check=False)
+            # errors="replace": a tool printing non-UTF-8 bytes gets a HookToolError below
+            # (bad JSON) rather than a UnicodeDecodeError naming no command.
+            proc = subprocess.run(
+                args, input=stdin, capture_output=True, text=True, errors="replace", check=False
+            )
         except OSError as err:
             raise HookToolError(args, -1, f"cannot run {args[0]}: {err.strerror}") from None
         if proc.returncode != 0:
