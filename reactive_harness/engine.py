@@ -8,6 +8,7 @@ hook leaves them out, puts its unit in error, and that unit runs nothing more un
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -269,7 +270,7 @@ class Engine:
             retry_of=retry_of,
         )
         if self.track_flags:
-            record.flags_before = read_flags(unit.state_db)
+            record.flags_before = _recorded_flags(unit.state_db)
         self._contexts[context_id] = ctx
 
         def call_tool(argv: list[str], cwd: str, stdin: bytes) -> Reply | None:
@@ -312,7 +313,7 @@ class Engine:
                 if other.name != unit.name and not other.dying:
                     sequences.enqueue(other, PendingHook("leader-settings-changed"))
         if self.track_flags:
-            record.flags_after = read_flags(unit.state_db)
+            record.flags_after = _recorded_flags(unit.state_db)
         self.records.append(record)
         return record
 
@@ -362,3 +363,15 @@ class Engine:
         assert pending is not None  # checked by the caller
         unit.error = unit.error_hook = None
         self.finish(unit, pending)
+
+
+def _recorded_flags(db: Path) -> frozenset[str] | None:
+    """The unit's flags for a record; ``None`` when its database is unreadable.
+
+    A charm may corrupt its own state database: the hook must run and fail on it (as in
+    Juju, which never reads that file), not the emulator.
+    """
+    try:
+        return read_flags(db)
+    except sqlite3.DatabaseError:
+        return None
