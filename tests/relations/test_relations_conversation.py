@@ -494,3 +494,19 @@ def test_depart_removes_the_remote_unit_and_is_idempotent(charm):
 def test_depart_without_remote_unit_is_an_error(charm):
     with charm.hook(), pytest.raises(HookContextError, match="remote unit"):
         Conversation("db:1", ["a/0"], "a/0").depart()
+
+
+def test_depart_keeps_a_unit_still_on_another_id_of_a_relation_wide_conversation(charm):
+    charm.relate("db:1", "m/0")
+    charm.relate("db:2", "m/0", "n/0")  # the same application related twice
+    with charm.hook():
+        Conversation("db", ["m/0", "n/0"], "global").save()
+    charm.remove_unit("db:1", "m/0")
+    with charm.hook("relation-departed", "db:1", "m/0", lifecycle=False):
+        conv = Conversation.load(["reactive.conversations.db.global"])[0]
+        conv.depart()
+        assert conv.units == {"m/0", "n/0"}
+    charm.remove_unit("db:2", "m/0")
+    with charm.hook("relation-departed", "db:2", "m/0", lifecycle=False):
+        conv.depart()
+        assert conv.units == {"n/0"}

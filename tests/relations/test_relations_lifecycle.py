@@ -305,3 +305,20 @@ def test_begin_and_end_hook_activate_the_runtime_they_are_given(charm):
     other.commit()
     assert charm.conversations() == {}
     assert rt is not other
+
+
+def test_broken_before_any_unit_joined_leaves_no_local_data(charm):
+    charm.relate("db:1")
+    charm.relate("db:2")
+    for rid in ("db:1", "db:2"):
+        with charm.hook("relation-created", rid, app="m"):
+            relations.endpoint_from_name("db").set_local("created", rid)
+    assert f"{KEY}db.global.local-data.created" in charm.stored()
+    charm.remove_relation("db:1")
+    with charm.hook("relation-broken", "db:1", app="m"):
+        pass
+    assert f"{KEY}db.global.local-data.created" in charm.stored()  # db:2 may still adopt it
+    charm.remove_relation("db:2")
+    with charm.hook("relation-broken", "db:2", app="m"):
+        pass
+    assert charm.stored() == {}

@@ -38,6 +38,7 @@ __all__ = [
     "relation_conversations",
     "scope_kind",
     "scopes",
+    "units_on_other_ids",
 ]
 
 
@@ -99,6 +100,19 @@ def merge_data(
 def relation_conversations(relation_name: str) -> list[Conversation]:
     """Return every stored conversation of a relation, by relation id then scope."""
     return [Conversation.deserialize(r) for r in stored_records(relation_name)]
+
+
+def units_on_other_ids(relation_name: str, relation_id: str | None) -> set[str]:
+    """Return the remote units on the ids of a relation other than ``relation_id``.
+
+    One ``relation-ids``, and one ``relation-list`` per other id (cached for the hook).
+    """
+    tools = runtime.current().tools
+    units: set[str] = set()
+    for other in tools.relation_ids(relation_name):
+        if other != relation_id:
+            units.update(tools.relation_list(other))
+    return units
 
 
 def _context() -> HookContext:
@@ -244,8 +258,9 @@ class Conversation:
         """Remove the hook's remote unit from this conversation.
 
         Departure is also automatic after every ``-departed`` hook, so interface layers need
-        not call this; calling it twice is harmless. A conversation left without units is
-        removed at once, with its local data, and flags stop referencing it.
+        not call this; calling it twice is harmless. A relation-wide (global or custom scope)
+        conversation keeps a unit still on another id of the relation. A conversation left
+        without units is removed at once, with its local data, and flags stop referencing it.
 
         Raises:
             HookContextError: The hook has no remote unit.
@@ -259,6 +274,12 @@ class Conversation:
         stored = self.load([self.key])
         if stored:
             self.units = stored[0].units
+        if unit not in self.units:
+            return
+        if ":" not in self.namespace and unit in units_on_other_ids(
+            self.namespace, ctx.relation_id
+        ):
+            return  # the same application is related twice: still a member
         self.units.discard(unit)
         self.save()
 

@@ -26,6 +26,7 @@ from charms.reactive.conversations import (
     relation_conversations,
     scope_kind,
     scopes,
+    units_on_other_ids,
 )
 from charms.reactive.runtime import Runtime
 
@@ -192,20 +193,12 @@ def end_hook(rt: Runtime) -> None:
         _break(rt, name, rid)
 
 
-def _elsewhere(rt: Runtime, name: str, rid: str) -> set[str]:
-    units: set[str] = set()
-    for relation_id in rt.tools.relation_ids(name):
-        if relation_id != rid:
-            units.update(rt.tools.relation_list(relation_id))
-    return units
-
-
 def _depart(rt: Runtime, name: str, rid: str, unit: str) -> None:
     gone: list[str] = []
     for conv in relation_conversations(name):
         if unit not in conv.units:
             continue
-        if conv.namespace == name and unit in _elsewhere(rt, name, rid):
+        if conv.namespace == name and unit in units_on_other_ids(name, rid):
             continue  # the same application is related twice: still a member
         if conv.namespace in (name, rid):
             _shrink(rt, conv, conv.units - {unit}, gone)
@@ -218,8 +211,21 @@ def _break(rt: Runtime, name: str, rid: str) -> None:
         if conv.namespace == rid:
             gone.append(conv.key)
         elif conv.namespace == name:
-            _shrink(rt, conv, conv.units & _elsewhere(rt, name, rid), gone)
+            _shrink(rt, conv, conv.units & units_on_other_ids(name, rid), gone)
     remove_conversations(gone)
+    # Local data of a relation-wide conversation that never had a unit (set in -created)
+    # goes when no other id of the relation is left to adopt it.
+    wide = conversation_key(name, "")
+    orphans = [
+        key
+        for key in rt.kv.getrange(wide)
+        if key.startswith(wide)
+        and LOCAL_DATA in key
+        and not Conversation.load([key.split(LOCAL_DATA)[0]])
+    ]
+    if orphans and not [other for other in rt.tools.relation_ids(name) if other != rid]:
+        for key in orphans:
+            rt.kv.unset(key)
     # Also what was only ever kept in memory (a conversation with no unit yet, in -created or
     # -broken): its local data and the flags that point at it.
     prefix = conversation_key(rid, "")
