@@ -116,17 +116,18 @@ def table(results: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append("relation-changed time vs N, least squares:")
+    lines.append("")
     for fw in ("ours", "reference"):
         fit = results["frameworks"].get(fw, {}).get("changed_fit")
         if fit:
             lines.append(
-                f"  {fw:9} {fit['ms_per_unit']:.3f} ms per remote unit, intercept "
+                f"* {fw}: {fit['ms_per_unit']:.3f} ms per remote unit, intercept "
                 f"{fit['intercept_ms']:.0f} ms, r2 {fit['r2']:.3f}"
             )
     tools = results.get("emulator_tool_cost")
     if tools:
         lines.append(
-            f"emulator: one hook-tool call {tools['is_leader_ms']:.2f} ms (process start "
+            f"* emulator: one hook-tool call {tools['is_leader_ms']:.2f} ms (process start "
             f"{tools['true_ms']:.2f} ms, tool overhead {tools['overhead_ms']:.2f} ms, "
             f"server {tools['server_ms']:.3f} ms)"
         )
