@@ -1,0 +1,81 @@
+"""Switching a deployed charm from charms.reactive 1.5.3 to this layer keeps its state (issue 8).
+
+The same scenario runs twice on the fixture charm (every conversation scope: unit, service,
+global, a custom string, and a unit-scoped peer relation): once on charms.reactive 1.5.3 and
+then upgraded to this layer, once on this layer all along. After the upgrade-charm hook and
+after further relation changes, the two runs must agree on what a charm carries across hooks:
+flags with their conversation lists, conversations, local data, data_changed hashes,
+only_once marks, the charm's own keys, the relation data it sent and what its bash handler
+wrote.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reactive_harness import Model
+from upgrade_support import REMOTE, differences, snapshot
+
+
+def phase_one(model: Model, charm: Path) -> dict[str, Any]:
+    """Deploy, relate in every scope, change data, scale the remote side; return the action."""
+    model.deploy(charm, "subject", num_units=2)
+    model.deploy(REMOTE, "remote", num_units=2)
+    rels = {name: model.relate(f"subject:{name}", f"remote:{name}")
+            for name in ("unitrel", "svcrel", "globrel", "custrel")}  # fmt: skip
+    model.set_relation_data(rels["unitrel"], "remote/0", {"host": "primary", "port": "5432"})
+    model.set_relation_data(rels["unitrel"], "remote/1", {"host": "10.0.0.2", "port": "5433"})
+    model.set_relation_data(rels["globrel"], "remote/1", {"api-key": "k1"})
+    model.set_relation_data(rels["svcrel"], "remote/1", {"wanted-motd": "yes"})
+    model.set_config("subject", {"motd": "hi"})
+    model.remove_unit("remote/1")  # remote/1 departs from every relation
+    model.update_status()
+    return model.run_action("subject/0", "hosts").results
+
+
+def phase_two(model: Model) -> dict[str, Any]:
+    """After the upgrade: more data changes, scaling, an unrelate; return the action."""
+    rels = {tuple(sorted(r.endpoints)): r for r in model.relations}
+    unitrel = rels[("remote:unitrel", "subject:unitrel")]
+    model.set_relation_data(unitrel, "remote/0", {"port": "6000"})
+    model.set_relation_data(rels[("remote:globrel", "subject:globrel")], "remote/0",
+                            {"api-key": "k2"})  # fmt: skip
+    model.add_unit("remote")  # remote/2 joins every relation
+    model.set_relation_data(unitrel, "remote/2", {"host": "10.0.0.4", "port": "5434"})
+    model.unrelate(rels[("remote:custrel", "subject:custrel")])
+    model.set_config("subject", {"motd": "bye"})
+    model.update_status()
+    return model.run_action("subject/0", "hosts").results
+
+
+def run(new_model: Any, first: Path, then: Path, name: str) -> dict[str, Any]:
+    model = new_model(name)
+    out: dict[str, Any] = {"action-before": phase_one(model, first)}
+    out["before"] = snapshot(model)
+    model.upgrade_charm("subject", then)
+    out["upgraded"] = snapshot(model)
+    out["action-after"] = phase_two(model)
+    out["final"] = snapshot(model)
+    return out
+
+
+@pytest.fixture
+def both_runs(new_model: Any, charms: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    # The two runs are independent models: run them side by side (hooks are processes).
+    with ThreadPoolExecutor(2) as pool:
+        upgraded = pool.submit(run, new_model, charms["ref"], charms["ours"], "upgraded")
+        ours = pool.submit(run, new_model, charms["ours"], charms["ours"], "ours")
+        return {"upgraded": upgraded.result(), "ours": ours.result()}
+
+
+def test_upgrade_from_reference_keeps_state(both_runs: dict[str, dict[str, Any]]) -> None:
+    upgraded, ours = both_runs["upgraded"], both_runs["ours"]
+    assert upgraded["action-before"] == ours["action-before"]
+    for stage in ("upgraded", "final"):
+        diff = differences(upgraded[stage], ours[stage])
+        assert not diff, f"after {stage}:\n" + "\n".join(diff)
+    assert upgraded["action-after"] == ours["action-after"]
