@@ -113,8 +113,14 @@ def ensure_wheels(wheel_dir: Path | None = None, *, python: str | None = None) -
     wheel_dir = wheel_dir or REPO_ROOT / ".cache" / "wheels"
     python = python or str(ensure_charm_tools() / "python")
     requirements = REPO_ROOT / "wheelhouse.txt"
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout  # binary wheels only fit the Python they were built for
     wanted = hashlib.sha256(
-        requirements.read_bytes() + "\n".join(BUILD_VENV_PINS).encode()
+        requirements.read_bytes() + "\n".join(BUILD_VENV_PINS).encode() + version.encode()
     ).hexdigest()
     stamp = wheel_dir / ".stamp"
     if stamp.is_file() and stamp.read_text().strip() == wanted:
@@ -130,19 +136,31 @@ def ensure_wheels(wheel_dir: Path | None = None, *, python: str | None = None) -
 
 
 def build_env(
-    cache_dir: Path, *, bin_dir: Path, wheel_dir: Path, base: Mapping[str, str] | None = None
+    cache_dir: Path,
+    *,
+    bin_dir: Path,
+    wheel_dir: Path,
+    base: Mapping[str, str] | None = None,
+    stage: bool = True,
 ) -> dict[str, str]:
-    """Return the environment for an offline charm-build run."""
+    """Return the environment for an offline charm-build run.
+
+    With ``stage=False`` the layer names are plain symlinks to the repository, as a user
+    would make them (slower: charm-build then walks every venv and cache in it).
+    """
     env = {k: v for k, v in (base if base is not None else os.environ).items()}
     for name in _SCRATCH_HOSTS:
         env.pop(name, None)
     env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
-    layers_dir = cache_dir / "layers"
-    stage_layer(layers_dir / LAYER_NAMES[0])
-    for name in LAYER_NAMES[1:]:
+    layers_dir = cache_dir / ("layers" if stage else "repo-links")
+    if stage:
+        stage_layer(layers_dir / LAYER_NAMES[0])
+    layers_dir.mkdir(parents=True, exist_ok=True)
+    target = Path(LAYER_NAMES[0]) if stage else REPO_ROOT
+    for name in LAYER_NAMES[1:] if stage else LAYER_NAMES:
         link = layers_dir / name
         if not link.is_symlink():
-            link.symlink_to(LAYER_NAMES[0], target_is_directory=True)
+            link.symlink_to(target, target_is_directory=True)
     env.update(
         PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "/usr/bin:/bin")]),
         CHARM_LAYERS_DIR=str(layers_dir),
@@ -174,7 +192,7 @@ def stage_layer(stage: Path, repo: Path = REPO_ROOT) -> Path:
     stage.mkdir(parents=True, exist_ok=True)
     for entry in sorted(repo.iterdir()):
         link = stage / entry.name
-        if entry.name in _HEAVY or link.is_symlink():
+        if entry.name in _HEAVY or entry.name.startswith(".venv") or link.is_symlink():
             continue
         link.symlink_to(entry, target_is_directory=entry.is_dir())
     return stage
@@ -186,6 +204,7 @@ def build_charm(
     *,
     cache_dir: Path | str,
     log_level: str = "WARNING",
+    stage: bool = True,
 ) -> Path:
     """Build one charm layer with charm-build, with no network; return the built charm dir.
 
@@ -195,6 +214,8 @@ def build_charm(
             ``layer_dir``.
         cache_dir: Scratch space: charm-build's cache and the ``CHARM_LAYERS_DIR`` links.
         log_level: charm-build's ``--log-level``.
+        stage: Offer the repository through :func:`stage_layer` (fast); False: through
+            plain symlinks to it, exactly as the README tells users.
 
     Raises:
         CharmBuildError: charm-build exited non-zero (100 = proof warnings, 200 = proof
@@ -204,7 +225,7 @@ def build_charm(
     cache_dir = cache_dir.absolute()
     bin_dir = ensure_charm_tools()
     wheel_dir = ensure_wheels(python=str(bin_dir / "python"))
-    env = build_env(cache_dir, bin_dir=bin_dir, wheel_dir=wheel_dir)
+    env = build_env(cache_dir, bin_dir=bin_dir, wheel_dir=wheel_dir, stage=stage)
     cmd = [
         str(bin_dir / "charm-build"),
         "--hide-metrics",

@@ -157,3 +157,14 @@ def test_built_charm_bootstraps_offline_into_a_venv(built, name, tmp_path):
         assert line.startswith(str(venv / "lib"))
     marker = json.loads((venv / ".reactive-bootstrap.json").read_text())
     assert sorted(marker["wheelhouse"]) == sorted(p.name for p in (charm / "wheelhouse").iterdir())
+
+
+def test_layer_yaml_excludes_everything_when_the_repository_itself_is_the_layer(tmp_path):
+    """Users symlink the repository as ``basic``: no staging, layer.yaml's exclude: only."""
+    charm = charmbuild.build_charm(
+        REPO / "examples" / "db", tmp_path / "out", cache_dir=tmp_path / "cache", stage=False
+    )
+    top = {p.name for p in charm.iterdir()}
+    assert top <= ALLOWED_TOP_LEVEL, top - ALLOWED_TOP_LEVEL
+    assert {p.name for p in (charm / "lib").iterdir()} == {"charms", "reactive_bootstrap.py"}
+    assert not list(charm.rglob("__pycache__"))
