@@ -46,7 +46,7 @@ def begin_hook(rt: Runtime, scope_of: ScopeLookup) -> None:
       units ``null`` or ``""``) are repaired or removed.
     * In ``upgrade-charm`` (the first hook after an upgrade from charms.reactive), units that
       are no longer on their relation are dropped: 1.x never departed them in global and
-      service scopes.
+      service scopes, and local data left by the conversations it removed.
 
     Args:
         rt: The hook's runtime.
@@ -153,6 +153,13 @@ def _reconcile(rt: Runtime) -> None:
             _shrink(rt, conv, conv.units & present, gone)
     remove_conversations(gone)
     prune_flag_references(lambda key: not Conversation.load([key]))
+    # 1.x's depart() (always a unit-scope conversation) left the removed conversation's local
+    # data behind. Only unit-named scopes: other scopes may hold local data before any unit.
+    for key in list(rt.kv.getrange(PREFIX)):
+        owner, found, _ = key.partition(LOCAL_DATA)
+        scope = owner[len(PREFIX) :].partition(".")[2]
+        if found and key.startswith(PREFIX) and "/" in scope and rt.kv.get(owner) is None:
+            rt.kv.unset(key)
 
 
 def _shrink(rt: Runtime, conv: Conversation, units: set[str], gone: list[str]) -> None:
