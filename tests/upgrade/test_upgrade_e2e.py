@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from upgrade_support import REMOTE, differences, snapshot
 
 from reactive_harness import Model
-from upgrade_support import REMOTE, differences, snapshot
 
 
 def phase_one(model: Model, charm: Path) -> dict[str, Any]:

@@ -78,7 +78,9 @@ def build(dest: Path, framework: str, ref_python: Path, *, bash: bool = False) -
         shutil.copytree(REPO / "lib", lib, ignore=shutil.ignore_patterns("__pycache__"))
         hook = OUR_HOOK.format(python=sys.executable, lib=str(lib))
         shebang = f"#!{sys.executable}\nimport sys; sys.path.insert(0, {str(lib)!r})\n"
-        _write_exec(dest / "bin" / "charms.reactive", OUR_CLI.format(python=sys.executable, lib=str(lib)))
+        _write_exec(
+            dest / "bin" / "charms.reactive", OUR_CLI.format(python=sys.executable, lib=str(lib))
+        )
         shutil.copy(REPO / "bin" / "charms.reactive.sh", dest / "bin" / "charms.reactive.sh")
     names = HOOKS + [f"{rel}-relation-{kind}" for rel in RELATIONS for kind in KINDS]
     for name in names:
@@ -122,7 +124,8 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
         out = []
         for key in sorted(set(a) | set(b), key=str):
             if key not in a or key not in b:
-                out.append(f"{path}/{key}: {a.get(key, '<absent>')!r} != {b.get(key, '<absent>')!r}")
+                left, right = a.get(key, "<absent>"), b.get(key, "<absent>")
+                out.append(f"{path}/{key}: {left!r} != {right!r}")
             else:
                 out += differences(a[key], b[key], f"{path}/{key}")
         return out
