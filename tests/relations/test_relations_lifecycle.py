@@ -322,3 +322,59 @@ def test_broken_before_any_unit_joined_leaves_no_local_data(charm):
     with charm.hook("relation-broken", "db:2", app="m"):
         pass
     assert charm.stored() == {}
+
+
+def test_migration_guesses_the_scope_of_relations_without_an_interface_class(charm):
+    charm.write(
+        "metadata.yaml",
+        "name: x\nrequires:\n  old: {interface: gone}\n  db: {interface: mysql}\n",
+    )
+    charm.relate("old:1", "a/0", "b/0")
+    put(
+        charm,
+        **{
+            f"{KEY}old.global": {"relation_name": "old", "units": ["a/0"], "scope": "global"},
+            f"{KEY}old.a/0": {"relation_name": "old", "units": ["a/0"], "scope": "a/0"},
+            f"{KEY}old.b": {"relation_name": "old", "units": ["b/0"], "scope": "b"},
+            f"{KEY}old.": {"relation_name": "old", "units": ["b/0"], "scope": ""},
+        },
+    )
+    with charm.hook():
+        pass
+    assert stored_units(charm) == {
+        f"{KEY}old.global": ["a/0"],
+        f"{KEY}old:1.a/0": ["a/0"],
+        f"{KEY}old:1.b": ["b/0"],
+    }
+
+
+def test_migration_merges_into_a_conversation_already_stored(charm):
+    charm.relate("api:1", "c/0", "c/1")
+    put(
+        charm,
+        **{
+            f"{KEY}api:1.c": {"namespace": "api:1", "units": ["c/1"], "scope": "c"},
+            f"{KEY}api.c": {"relation_name": "api", "units": ["c/0"], "scope": "c"},
+        },
+    )
+    with charm.hook():
+        pass
+    assert stored_units(charm) == {f"{KEY}api:1.c": ["c/0", "c/1"]}
+
+
+def test_repair_removes_a_record_without_any_valid_unit(charm):
+    put(charm, **{f"{KEY}db:1.a": {"namespace": "db:1", "units": ["", None], "scope": "a"}})
+    with charm.hook():
+        pass
+    assert charm.conversations() == {}
+
+
+def test_departure_uses_the_departing_unit_when_juju_gives_no_remote_unit(charm):
+    join_all(charm, "website", {"1": ["a/0"]})
+    with charm.hook("relation-departed", "website:1", departing="a/0"):
+        pass
+    assert charm.conversations() == {}
+    join_all(charm, "website", {"1": ["a/0"]})
+    with charm.hook("relation-departed", "website:1", departing="local/0"):
+        pass  # we are the one leaving, and Juju did not say from whom: nothing to do
+    assert list(stored_units(charm)) == [f"{KEY}website:1.a/0"]
