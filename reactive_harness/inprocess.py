@@ -127,6 +127,7 @@ class InProcessExecutor:
         os.environ.update(job.env)
         os.chdir(job.charm_dir)
         sys.path.append(str(job.charm_dir / "lib"))
+        _fresh_charmhelpers()
         try:
             ctx = HookContext.from_environ(job.env, argv0=str(path))
             rt = runtime.Runtime(ctx, _emulator_tools(job, self))
@@ -166,6 +167,24 @@ def _forget_charm_modules(charm_dir: Path, keep: set[str]) -> None:
         module = sys.modules.get(name)
         if str(getattr(module, "__file__", "") or "").startswith(prefix):
             del sys.modules[name]
+
+
+def _fresh_charmhelpers() -> None:
+    """Empty charmhelpers' per-process hook state, as a new hook process would have it.
+
+    ``hookenv``'s cached results (``config()``, ``relation_get()``, ``is_leader()``, ...)
+    and the ``atstart``/``atexit`` callbacks of a failed hook would otherwise leak into the
+    next hook run in this process: charm code would see the config of the first hook forever.
+    """
+    hookenv = sys.modules.get("charmhelpers.core.hookenv")
+    if hookenv is None:
+        return
+    for name in ("cache", "_atstart", "_atexit"):
+        value = getattr(hookenv, name, None)
+        if value is not None:
+            value.clear()
+    if getattr(hookenv, "_cache_config", None) is not None:
+        setattr(hookenv, "_cache_config", None)  # noqa: B010 - config() keeps its own cache
 
 
 def _close_kv() -> None:
