@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -27,3 +30,33 @@ def built(tmp_path_factory) -> dict[str, Path]:
 def venv_cache(tmp_path_factory) -> Path:
     """Where emulated units share bootstrapped venvs (one per charm content)."""
     return tmp_path_factory.mktemp("venvs")
+
+
+def write_wheel(directory: Path, name: str, version: str = "1.0", requires: tuple[str, ...] = ()):
+    """Write a minimal pure-Python wheel providing module ``name``."""
+    dist_info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}.py": f"VERSION = {version!r}\n",
+        f"{dist_info}/METADATA": "Metadata-Version: 2.1\n"
+        f"Name: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {req}\n" for req in requires),
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
+    wheel = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+@pytest.fixture
+def make_wheel():
+    """``make_wheel(directory, name, version="1.0", requires=())``: write a tiny wheel."""
+    return write_wheel

@@ -6,13 +6,10 @@ The install tests use hand-made wheels (no network, no charm-build) and a real
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -41,30 +38,6 @@ BUILT_LAYER_YAML = """\
 "repo": "https://example.com/x#frag"  # trailing comment
 "is": "webapp"
 """
-
-
-def make_wheel(directory: Path, name: str, version: str = "1.0", requires: tuple[str, ...] = ()):
-    """Write a minimal pure-Python wheel providing module ``name``."""
-    dist_info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}.py": f"VERSION = {version!r}\n",
-        f"{dist_info}/METADATA": "Metadata-Version: 2.1\n"
-        f"Name: {name}\nVersion: {version}\n"
-        + "".join(f"Requires-Dist: {req}\n" for req in requires),
-        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
-        "Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
-        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
-    record.append(f"{dist_info}/RECORD,,")
-    files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-    return wheel
 
 
 @pytest.fixture
@@ -145,7 +118,7 @@ def test_bootstrap_without_wheelhouse_only_puts_bin_on_path(charm):
     assert not (charm.parent / ".venv").exists()
 
 
-def test_bootstrap_installs_the_wheelhouse_offline_into_a_venv(charm):
+def test_bootstrap_installs_the_wheelhouse_offline_into_a_venv(charm, make_wheel):
     make_wheel(charm / "wheelhouse", "tinydep")
     make_wheel(charm / "wheelhouse", "tinypkg", requires=("tinydep",))
     result = run_bootstrap(charm, "import tinypkg, tinydep; print(tinypkg.__file__)")
@@ -170,7 +143,7 @@ def test_bootstrap_installs_the_wheelhouse_offline_into_a_venv(charm):
     assert upgraded.stdout.strip() == "2.0"
 
 
-def test_bootstrap_reports_the_missing_package_and_pip_stderr(charm):
+def test_bootstrap_reports_the_missing_package_and_pip_stderr(charm, make_wheel):
     make_wheel(charm / "wheelhouse", "needy", requires=("nowhere-to-be-found",))
     result = run_bootstrap(charm)
     assert result.returncode == 1
@@ -179,7 +152,9 @@ def test_bootstrap_reports_the_missing_package_and_pip_stderr(charm):
     assert not (charm.parent / ".venv" / rb.MARKER_NAME).exists()
 
 
-def test_bootstrap_builds_through_a_venv_symlink_to_an_empty_shared_dir(charm, tmp_path):
+def test_bootstrap_builds_through_a_venv_symlink_to_an_empty_shared_dir(
+    charm, tmp_path, make_wheel
+):
     shared = tmp_path / "shared-venvs" / "app"
     shared.mkdir(parents=True)
     (charm.parent / ".venv").symlink_to(shared, target_is_directory=True)
@@ -200,7 +175,7 @@ def test_bootstrap_builds_through_a_venv_symlink_to_an_empty_shared_dir(charm, t
     assert (shared / "pyvenv.cfg").stat().st_ino == cfg_inode
 
 
-def test_bootstrap_without_venv_installs_into_a_plain_target(charm):
+def test_bootstrap_without_venv_installs_into_a_plain_target(charm, make_wheel):
     (charm / "layer.yaml").write_text("options:\n  reactive-base:\n    use_venv: false\n")
     make_wheel(charm / "wheelhouse", "tinypkg")
     result = run_bootstrap(charm, "import tinypkg; print(tinypkg.__file__)")
@@ -209,7 +184,7 @@ def test_bootstrap_without_venv_installs_into_a_plain_target(charm):
     assert not (charm.parent / ".venv").exists()
 
 
-def test_bootstrap_runs_apt_get_only_for_listed_packages(charm, tmp_path):
+def test_bootstrap_runs_apt_get_only_for_listed_packages(charm, tmp_path, make_wheel):
     fake_bin = tmp_path / "fake-bin"
     fake_bin.mkdir()
     calls = tmp_path / "apt-calls"
@@ -234,7 +209,7 @@ def test_bootstrap_runs_apt_get_only_for_listed_packages(charm, tmp_path):
     assert calls.read_text().split("\n")[0] == "install --yes --no-install-recommends jq curl"
 
 
-def test_bootstrap_uses_ensurepip_when_the_hook_python_has_no_pip(charm):
+def test_bootstrap_uses_ensurepip_when_the_hook_python_has_no_pip(charm, make_wheel):
     """``-S``: no site-packages, so no pip to drive the venv from outside."""
     make_wheel(charm / "wheelhouse", "tinypkg")
     result = run_bootstrap(charm, "import tinypkg", python_args=("-S",))

@@ -10,7 +10,6 @@ import json
 import shutil
 
 import pytest
-from test_bootstrap import make_wheel
 
 from reactive_harness import Model
 
@@ -106,7 +105,7 @@ def test_bash_handler_runs_through_charms_reactive_sh(built, model):
     assert any("serving 1 backend application" in line.message for line in proxy.log)
 
 
-def test_upgrade_charm_with_a_new_wheelhouse_rebuilds_the_venv(built, tmp_path):
+def test_upgrade_charm_with_a_new_wheelhouse_rebuilds_the_venv(built, tmp_path, make_wheel):
     new = tmp_path / "ring-v2"
     shutil.copytree(built["ring"], new)
     make_wheel(new / "wheelhouse", "tinypkg")
