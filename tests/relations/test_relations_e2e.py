@@ -379,3 +379,27 @@ def test_relation_call_command_line(fast_model: Model, subject_charm: Path) -> N
     assert record.exit_code == 2
     assert "Must specify either relation_name or flag" in record.stderr
     assert model.unit_kv("subject/0") == before  # nothing stored by any of these
+
+
+@pytest.mark.parametrize("version", ["3.3.0", "3.6.0"])
+def test_broken_with_and_without_the_broken_id_in_relation_ids(
+    tmp_path: Path, subject_charm: Path, version: str
+) -> None:
+    """Before Juju 3.4, relation-ids still lists the relation being broken; since, it does not."""
+    with Model(tmp_path / "m", juju_version=version, executor=InProcessExecutor()) as model:
+        oracle = Oracle(model)
+        model.deploy(subject_charm, "subject", settle=False)
+        model.deploy(DATA / "relations_charm_remote", "alpha", num_units=2, settle=False)
+        drive(model, oracle)
+        r1 = model.relate("subject:globrel", "alpha:globrel", settle=False)
+        r2 = model.relate("subject:globrel", "alpha:globrel2", settle=False)
+        drive(model, oracle)
+        model.unrelate(r2, settle=False)
+        records = drive(model, oracle)
+        (broken,) = [r for r in records if r.hook == "globrel-relation-broken"]
+        ids = [c.stdout for c in broken.tool_calls if c.tool == "relation-ids"]
+        assert ids  # the relation-wide conversation asked which ids remain
+        assert (f"globrel:{r2.id}" in ids[0]) == (version == "3.3.0")
+        assert model.relation_data(r1, "subject/0")["hello"] == "globrel"
+        units = model.unit_kv("subject/0", KEY)[f"{KEY}globrel.global"]["units"]
+        assert units == ["alpha/0", "alpha/1"]  # still on r1
