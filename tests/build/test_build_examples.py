@@ -38,6 +38,7 @@ ALLOWED_TOP_LEVEL = {
     "bin",
     "config.yaml",
     "copyright",
+    "LICENSE",
     "hooks",
     "layer.yaml",
     "lib",
