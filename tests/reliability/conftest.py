@@ -7,14 +7,14 @@ per hook name that puts the repository's ``lib/`` first on ``sys.path`` and call
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from relsupport import copy_subject
 
 from reactive_harness import Model
-
-from relsupport import copy_subject
 
 
 @pytest.fixture
@@ -27,3 +27,21 @@ def model(tmp_path: Path) -> Iterator[Model]:
     """A lenient model (a failed hook leaves its unit in error) running hooks as processes."""
     with Model(tmp_path / "model", fail_fast=False) as m:
         yield m
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the figures of the reliability tests that ran (faults, bad inputs, fuzzing)."""
+    figures = []
+    for module, name in (
+        ("test_transactions", "INJECTED"),
+        ("test_bad_environment", "TRIED"),
+        ("test_lifecycle_fuzz", "STATS"),
+    ):
+        mod = sys.modules.get(module)
+        value = getattr(mod, name, None)
+        if value:
+            figures.append(f"{module}.{name}: {len(value) if isinstance(value, list) else value}")
+    if figures:
+        terminalreporter.write_sep("-", "reliability figures")
+        for line in figures:
+            terminalreporter.write_line(line)

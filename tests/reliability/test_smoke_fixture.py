@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from inprocess import InProcessExecutor
-from reactive_harness import Model
-
 from relsupport import REMOTE
+
+from reactive_harness import Model
+from reactive_harness.inprocess import InProcessExecutor
 
 
 def _run(model, charm):
@@ -15,7 +15,13 @@ def _run(model, charm):
     model.relate("subject:g", "beta:g")
     model.set_relation_data(rel, "beta/0", {"value": "1"})
     unit = model.unit("subject/0")
-    assert {"subject.installed", "subject.configured", "u.connected", "u.available", "g.connected"} <= unit.flags
+    assert {
+        "subject.installed",
+        "subject.configured",
+        "u.connected",
+        "u.available",
+        "g.connected",
+    } <= unit.flags
     assert unit.data(rel)["hello"] == "subject/0"
     assert unit.data(rel)["greeting"] == "hello"
     return unit.kv("reactive.conversations")
@@ -32,3 +38,12 @@ def test_fixture_charm_in_process(tmp_path, subject_charm):
         convs = _run(model, subject_charm)
     assert executor.in_process > 10
     assert any(k.endswith(".beta/0") for k in convs)
+
+
+def test_in_process_hooks_see_every_config_change(tmp_path, subject_charm):
+    """Regression: charmhelpers' config() cache leaked from one in-process hook to the next."""
+    with Model(tmp_path / "m", executor=InProcessExecutor()) as model:
+        model.deploy(subject_charm, "subject")
+        for value in ("one", "two", "three"):
+            model.set_config("subject", {"greeting": value})
+            assert model.unit("subject/0").kv("subject.greeting") == {"subject.greeting": value}

@@ -9,15 +9,15 @@ retry the hook, which must then succeed.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
-
-from inprocess import InProcessExecutor
-from reactive_harness import Model, SubprocessExecutor
-
 from relsupport import REMOTE, snapshot
+
+from reactive_harness import Model, SettleLimitError, SubprocessExecutor
+from reactive_harness.inprocess import InProcessExecutor
 
 UNIT = "subject/0"
 _counter = itertools.count()
@@ -126,7 +126,8 @@ def test_exception_in_handler_rolls_back_and_retry_succeeds(related: Model):
     before = snapshot(related)
     related.settle()
     failed = unit.error
-    assert failed is not None and failed.exit_code == 1
+    assert failed is not None
+    assert failed.exit_code == 1
     assert "RuntimeError: failing on request" in failed.stderr
     INJECTED["exception"] += 1
     assert snapshot(related) == before
@@ -135,3 +136,79 @@ def test_exception_in_handler_rolls_back_and_retry_succeeds(related: Model):
     assert unit.kv("subject.greeting") != before[f"kv {UNIT}"].get("subject.greeting")  # type: ignore[union-attr]
 
 
+# -- teardown hooks: -departed and -broken ---------------------------------------------------
+
+
+def _own_state(model: Model) -> dict[str, object]:
+    """The failing unit's whole kv store and the bags it writes (its own and its app's)."""
+    out: dict[str, object] = {"kv": model.unit_kv(UNIT)}
+    for rid, rel in sorted(model.state.relations.items()):
+        out[f"unit bag {rid}"] = dict(rel.unit_bags.get(UNIT, {}))
+        out[f"app bag {rid}"] = dict(rel.app_bags.get("subject", {}))
+    return out
+
+
+def _run_until(model: Model, hook: str) -> None:
+    """Run queued hooks one at a time until ``hook`` is next for the unit."""
+    while model.pending().get(UNIT, [None])[0] != hook:
+        assert model.pending(), f"{hook} never queued"
+        with contextlib.suppress(SettleLimitError):
+            model.settle(limit=1)
+
+
+def _teardown(model: Model, hook: str, ep: str) -> None:
+    """Queue ``hook``: remove a fresh remote unit (-departed) or unrelate ``ep`` (-broken)."""
+    if hook.endswith("-departed"):
+        (new,) = model.add_unit("beta")
+        model.remove_unit(new, settle=False)
+    else:
+        if not any(set(r.endpoints) == {f"subject:{ep}", f"beta:{ep}"} for r in model.relations
+                   if not r.removed):  # fmt: skip
+            model.relate(f"subject:{ep}", f"beta:{ep}")
+        model.unrelate(f"subject:{ep} beta:{ep}", settle=False)
+    _run_until(model, hook)
+
+
+@pytest.mark.parametrize("kind", ["fail", "kill"])
+@pytest.mark.parametrize("hook", ["u-relation-departed", "u-relation-broken", "g-relation-broken"])
+def test_teardown_hook_failing_at_each_call_leaves_nothing_partial(
+    related: Model, hook: str, kind: str
+):
+    if kind == "kill":
+        related.engine.executor = SubprocessExecutor()
+    ep = hook.split("-")[0]
+    _teardown(related, hook, ep)
+    related.settle()
+    assert related.unit(UNIT).error is None
+    calls = len([r for r in related.unit(UNIT).records if r.hook == hook][-1].tool_calls)
+    assert calls >= 3
+    failures = 0
+    for call in range(1, calls + 1):
+        _teardown(related, hook, ep)
+        before = _own_state(related)
+        flags_before = related.unit(UNIT).flags
+        related.inject_fault(UNIT, call=call, kind=kind, hook=hook)
+        related.settle()
+        failed = related.unit(UNIT).error
+        if failed is None:
+            ran = [r for r in related.unit(UNIT).records if r.hook == hook][-1]
+            assert ran.tool_calls[call - 1].argv[0] in TOLERATED, ran.tool_calls
+            continue
+        failures += 1
+        INJECTED[kind] += 1
+        assert failed.hook == hook
+        assert failed.killed == (kind == "kill")
+        assert _own_state(related) == before, f"{hook}: partial state after {kind} at {call}"
+        assert related.unit(UNIT).flags == flags_before
+        assert related.retry(UNIT).exit_code == 0
+        assert related.unit(UNIT).error is None
+    assert failures >= 1  # -broken reads little: its only non-log calls may be few
+    # After the retries the conversations match the live relations: nothing stale remains.
+    convs = related.unit(UNIT).kv("reactive.conversations.")
+    if hook.endswith("-broken"):
+        assert not [k for k in convs if k.startswith(f"reactive.conversations.{ep}")], convs
+    else:
+        assert all(
+            set(v["units"]) <= {u.name for u in related.app("beta").units}
+            for k, v in convs.items() if ".local-data." not in k
+        ), convs  # fmt: skip
