@@ -216,3 +216,33 @@ def test_bootstrap_uses_ensurepip_when_the_hook_python_has_no_pip(charm, make_wh
     assert result.returncode == 0, result.stderr
     venv = charm.parent / ".venv"
     assert list((venv / "lib").glob("python3.*/site-packages/pip"))
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="stdlib distutils is gone from 3.12")
+def test_bootstrap_makes_distutils_the_stdlib_copy_even_without_wheelhouse(charm):
+    (charm / "wheelhouse").rmdir()
+    result = run_bootstrap(
+        charm,
+        "import os, distutils; print(os.environ['SETUPTOOLS_USE_DISTUTILS'], distutils.__file__)",
+    )
+    assert result.returncode == 0, result.stderr
+    setting, location = result.stdout.split()
+    assert setting == "stdlib"
+    assert "setuptools" not in location
+
+
+def test_bootstrap_caches_the_wheelhouse_digest_in_the_charm_dir(charm, make_wheel):
+    make_wheel(charm / "wheelhouse", "tinydep")
+    assert run_bootstrap(charm).returncode == 0
+    cache = json.loads((charm / rb.DIGEST_CACHE_NAME).read_text())
+    marker = json.loads((charm.parent / ".venv" / rb.MARKER_NAME).read_text())
+    wheels = sorted((charm / "wheelhouse").iterdir())
+    options = rb.read_layer_options(charm)
+    assert cache["digest"] == marker["digest"] == rb.state_digest(wheels, options)
+
+    # A wheel replaced by another of the same name (new content, size and mtime): re-hashed.
+    make_wheel(charm / "wheelhouse", "tinydep", version="1.0", requires=("tinypkg",))
+    assert run_bootstrap(charm).returncode != 0  # tinypkg is not in the wheelhouse
+    again = json.loads((charm / rb.DIGEST_CACHE_NAME).read_text())
+    assert again["key"] != cache["key"]
+    assert again["digest"] == rb.state_digest(sorted((charm / "wheelhouse").iterdir()), options)
