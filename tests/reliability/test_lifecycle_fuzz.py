@@ -6,10 +6,12 @@ peers ``ring`` UNIT) is related to two applications of the hook-less remote char
 ``gamma``), so one relation name has two relation ids. Hooks run in-process.
 
 Normal run: ``NORMAL_EXAMPLES`` derandomized sequences of up to ``FUZZ_STEPS`` steps (default
-12). A sequence runs about 45 hooks in-process (deploying three applications included);
-measured: 50 sequences = 2556 hooks in 285 s with the 2 cores shared at load ~9 (0.11 s a
-hook), about 3 s a sequence on idle cores. "A few hundred" sequences would take 10-15 minutes
-idle, so the normal run keeps to what fits in about 2-3 minutes. Long mode (outside CI)::
+12), about 45 hooks each in-process (deploying three applications included). Measured on 2
+cores at load ~1.5: 200 examples = 216 sequences = 9637 hooks in 248 s (26 ms a hook, 1.15 s a
+sequence); the same costs ~5x more when the machine is shared (load ~9). "A few hundred"
+(200) thus takes ~4 minutes; 120 examples (~140 s) fit the 2-3 minute budget.
+
+Long mode (outside CI)::
 
     FUZZ_EXAMPLES=20000 FUZZ_STEPS=30 FUZZ_STATS=/tmp/fuzz.txt \
         /tmp/dev/bin/pytest tests/reliability -m slow
@@ -32,7 +34,7 @@ SCOPE = {"u": "unit", "s": "service", "g": "global", "c": "pool", "ring": "unit"
 REMOTES = ("beta", "gamma")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 #: Sequences of the normal run (fits ~2-3 minutes on 2 idle cores).
-NORMAL_EXAMPLES = 50
+NORMAL_EXAMPLES = 120
 STEPS = int(os.environ.get("FUZZ_STEPS", "12"))
 #: Figures for the report.
 STATS = {"sequences": 0, "steps": 0, "hooks": 0}
@@ -180,7 +182,7 @@ def _settings(examples: int) -> settings:
 
 
 def test_lifecycle_fuzz() -> None:
-    """The normal run: a few dozen short sequences (derandomized, so CI is repeatable)."""
+    """The normal run: ``NORMAL_EXAMPLES`` short sequences (derandomized: CI is repeatable)."""
     Lifecycle.TestCase.settings = _settings(NORMAL_EXAMPLES)
     Lifecycle.TestCase().runTest()
 
