@@ -69,17 +69,20 @@ _cr_decorate() {
 _cr_id() { echo "$(realpath "$0"):$1"; }
 
 # True when every condition of handler $1 holds.
-_cr_test_one() {
-    local fn=$1 line
+# One spec per handler for `charms.reactive test`: 'NAME ID [TEST ARGS]...', each ARGS one
+# shell-quoted word. All handlers are tested by one process (not one per condition).
+_cr_spec() {
+    local fn=$1 line verb args spec
+    printf -v spec '%q %q' "$fn" "$(_cr_id "$fn")"
     while IFS= read -r line; do
         [[ -z $line ]] && continue
         eval "set -- $line"
-        if [[ $1 == only_once ]]; then
-            charms.reactive only_once "$(_cr_id "$fn")" || return 1
-        else
-            charms.reactive "$@" || return 1
-        fi
+        verb=$1
+        shift
+        printf -v args '%q ' "$@"
+        spec+=" $verb $(printf '%q' "${args% }")"
     done <<<"${_CR_CONDS[$fn]}"
+    printf '%s' "$spec"
 }
 
 reactive_handler_main() {
@@ -87,12 +90,14 @@ reactive_handler_main() {
     (($#)) || set -- "${_CR_ARGS[@]}"
     case "${1-}" in
     --test)
-        local fn passed=()
+        local fn specs=() passed
         for fn in "${_CR_HANDLERS[@]}"; do
-            _cr_test_one "$fn" && passed+=("$fn")
+            specs+=("$(_cr_spec "$fn")")
         done
-        [[ ${#passed[@]} -gt 0 ]] || exit 1
-        (IFS=,; echo "${passed[*]}")
+        ((${#specs[@]})) || exit 1
+        passed=$(charms.reactive test "${specs[@]}") || exit 2
+        [[ -n $passed ]] || exit 1
+        echo "$passed"
         exit 0
         ;;
     --invoke)

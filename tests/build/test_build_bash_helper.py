@@ -7,19 +7,37 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-FAKE_CLI = """#!/bin/bash
-echo "$*" >> "$CALLS"
-case "$1" in
-when) shift; for f in "$@"; do [[ " $FLAGS " == *" $f "* ]] || exit 1; done ;;
-when_not) shift; for f in "$@"; do [[ " $FLAGS " != *" $f "* ]] || exit 1; done ;;
-only_once) [[ " $FLAGS " != *" invoked "* ]] ;;
-esac
+FAKE_CLI = """#!{python}
+import os, shlex, sys
+
+with open(os.environ["CALLS"], "a") as calls:
+    calls.write(" ".join(sys.argv[1:]) + "\\n")
+flags = set(os.environ.get("FLAGS", "").split())
+if sys.argv[1] == "test":
+    passed = []
+    for spec in sys.argv[2:]:
+        parts = shlex.split(spec)
+        ok = True
+        for test, raw in zip(parts[2::2], parts[3::2]):
+            args = shlex.split(raw)
+            if test == "when":
+                ok = ok and all(a in flags for a in args)
+            elif test == "when_not":
+                ok = ok and not any(a in flags for a in args)
+            elif test == "only_once":
+                ok = ok and "invoked" not in flags
+            else:
+                sys.exit("unknown test " + test)
+        if ok:
+            passed.append(parts[0])
+    sys.stdout.write(",".join(passed))
 """
 
 HANDLER = """#!/bin/bash
@@ -45,7 +63,7 @@ reactive_handler_main
 def handler(tmp_path):
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    (fake_bin / "charms.reactive").write_text(FAKE_CLI)
+    (fake_bin / "charms.reactive").write_text(FAKE_CLI.format(python=sys.executable))
     (fake_bin / "charms.reactive").chmod(0o755)
     script = tmp_path / "handler"
     script.write_text(HANDLER.format(helper=REPO / "bin" / "charms.reactive.sh"))
@@ -76,6 +94,16 @@ def test_test_prints_the_handlers_whose_conditions_hold(handler, flags, expected
     result = handler("--test", flags=flags)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_test_asks_the_command_line_once_for_all_handlers(handler):
+    result = handler("--test", flags="a c")
+    assert result.returncode == 0, result.stderr
+    calls = handler.calls.read_text().splitlines()
+    assert len(calls) == 1
+    assert calls[0].startswith("test first ")
+    assert "when a when_not b" in calls[0]
+    assert ":third only_once" in calls[0]
 
 
 def test_test_exits_1_when_no_handler_should_run(handler):
