@@ -19,8 +19,9 @@
 #
 # Decorators (`@when`, `@when_all`, `@when_any`, `@when_not`, `@when_none`,
 # `@when_not_all`, `@hook`, `@only_once`) apply to the next function defined after them;
-# stacked decorators all have to hold. Each condition is one `charms.reactive <verb>` call
-# (exit status = answer), so it sees the flags of the running hook.
+# stacked decorators all have to hold. `--test` asks one `charms.reactive test` call about
+# every handler (it sees the flags of the running hook, and re-tests after the first
+# iteration only handlers whose flags changed, as charms.reactive does).
 # Flag verbs are shell functions: set_flag, clear_flag, toggle_flag, is_flag_set,
 # all_flags_set, any_flags_set, get_flags, relation_call.
 
