@@ -38,18 +38,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
-import shutil
 import site
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
+
+# Every hook imports this module; only a first install needs hashlib, shutil and subprocess,
+# so they are imported where used (dataclasses, via inspect, alone cost ~7 ms per hook).
 
 __all__ = [
     "BootstrapError",
@@ -89,8 +88,7 @@ class BootstrapError(Exception):
         self.stderr = stderr
 
 
-@dataclass(frozen=True)
-class LayerOptions:
+class LayerOptions(NamedTuple):
     """This layer's options (``defines:`` in its ``layer.yaml``), with their defaults."""
 
     packages: tuple[str, ...] = ()
@@ -116,12 +114,14 @@ class LayerOptions:
         )
 
 
-@dataclass
 class _Paths:
-    charm_dir: Path
-    wheelhouse: Path
-    target: Path
-    distributions: list[Path] = field(default_factory=list)
+    """Where things are for one bootstrap: the charm, its wheelhouse, the install target."""
+
+    def __init__(self, charm_dir: Path, wheelhouse: Path, target: Path) -> None:
+        self.charm_dir = charm_dir
+        self.wheelhouse = wheelhouse
+        self.target = target
+        self.distributions: list[Path] = []
 
 
 def bootstrap(charm_dir: str | os.PathLike[str] | None = None) -> None:
@@ -202,7 +202,7 @@ def _cached_digest(root: Path, distributions: Sequence[Path], options: LayerOpti
         st = path.stat()
         stats.append([path.name, st.st_size, st.st_mtime_ns])
     key = json.dumps(
-        [FORMAT_VERSION, list(sys.version_info[:3]), sys.base_prefix, asdict(options), stats],
+        [FORMAT_VERSION, list(sys.version_info[:3]), sys.base_prefix, options._asdict(), stats],
         sort_keys=True,
     )
     cache = root / DIGEST_CACHE_NAME
@@ -257,13 +257,15 @@ def read_layer_options(charm_dir: Path) -> LayerOptions:
 
 def state_digest(distributions: Sequence[Path], options: LayerOptions) -> str:
     """Return the sha256 naming one installed state: wheelhouse contents, options, Python."""
+    import hashlib  # only when the wheelhouse is (re-)hashed
+
     digest = hashlib.sha256()
     header = {
         "format": FORMAT_VERSION,
         "python": list(sys.version_info[:2]),
         "implementation": sys.implementation.name,
         "base_prefix": sys.base_prefix,
-        "options": asdict(options),
+        "options": options._asdict(),
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     for path in distributions:
@@ -382,6 +384,8 @@ def _run(cmd: list[str], *, what: str, env: Mapping[str, str] | None = None) -> 
     if env is None:  # offline pip: ignore the machine's pip configuration (indexes, caches)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
         env["PIP_CONFIG_FILE"] = os.devnull
+    import subprocess  # only when installing
+
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(env), check=False)
     except OSError as err:
@@ -414,6 +418,8 @@ def _culprit(stderr: str) -> str | None:
 
 def _clear(target: Path) -> None:
     """Empty ``target`` (already resolved) but keep it, its lock file and any symlink to it."""
+    import shutil  # only when (re)building
+
     for child in target.iterdir():
         if child.name == LOCK_NAME:
             continue

@@ -199,6 +199,26 @@ def test_main_logs_two_lines_at_the_end(hook_runtime, write, tools):
     assert tools.log[1][1].startswith("tracer: hook install: ok")
 
 
+def test_a_hook_in_which_no_handler_runs_sends_only_the_trace(hook_runtime, write, tools):
+    write(
+        "reactive/h.py",
+        """
+        from charms.reactive import when
+        @when('never.set')
+        def configure():
+            pass
+        """,
+    )
+    hook_runtime("update-status")
+
+    main()
+
+    [(level, message)] = tools.log
+    assert level == "DEBUG"
+    assert message.startswith("tracer: hook update-status: ok")
+    assert "skip reactive/h.py:2:configure: flags not set: never.set" in message
+
+
 def test_a_failure_is_logged_at_error_with_the_handler_and_traceback(hook_runtime, write, tools):
     write(
         "reactive/h.py",

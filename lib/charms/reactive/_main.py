@@ -54,9 +54,9 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
     ends the dispatch successfully. On any other exception the state is rolled back (flags,
     conversations, buffered relation writes) and the exception propagates.
 
-    At the end (also on failure) two lines go to the juju log: an INFO (or ERROR) summary
-    naming the handlers invoked, and the trace at DEBUG; the trace is also saved for
-    ``charms.reactive trace``.
+    At the end (also on failure) at most two lines go to the juju log: an INFO (or ERROR)
+    summary naming the handlers invoked (left out when no handler ran and nothing failed),
+    and the trace at DEBUG; the trace is also saved for ``charms.reactive trace``.
 
     Raises:
         HookContextError: ``JUJU_UNIT_NAME`` is not set (not a Juju hook); nothing was run.
@@ -165,7 +165,10 @@ def _report(
     except OSError as err:
         print(f"charms.reactive: cannot save the trace: {err}", file=sys.stderr)
     try:
-        rt.tools.juju_log("\n".join(lines), "ERROR" if error is not None else "INFO")
+        # A hook in which no handler ran (most update-status hooks of a settled unit) says
+        # nothing at INFO that the trace does not: one round trip to the agent, not two.
+        if tracer.invoked or error is not None or restricted:
+            rt.tools.juju_log("\n".join(lines), "ERROR" if error is not None else "INFO")
         rt.tools.juju_log(tracer.render(), "DEBUG")
     except HookToolError as err:  # the hook's outcome must not depend on logging
         print(f"charms.reactive: {err}", file=sys.stderr)
