@@ -8,7 +8,7 @@ from charms.reactive import RelationBase, hook, scopes, set_flag
 
 class ClusterPeers(RelationBase):
     scope = scopes.UNIT
-    auto_accessors = ["address"]  # noqa: RUF012 (the 1.x idiom: a list)
+    auto_accessors = ["address"]
 
     @hook("{peers:cluster}-relation-joined")
     def joined(self):

@@ -10,7 +10,7 @@ FIELDS = ("host", "port", "database", "user", "password")
 
 class DatabaseRequires(RelationBase):
     scope = scopes.GLOBAL
-    auto_accessors = list(FIELDS)  # noqa: RUF012 (the 1.x idiom: a list)
+    auto_accessors = list(FIELDS)
 
     @hook("{requires:database}-relation-joined")
     def joined(self):

@@ -8,7 +8,7 @@ from charms.reactive import RelationBase, hook, scopes
 
 class HttpRequires(RelationBase):
     scope = scopes.UNIT
-    auto_accessors = ["hostname", "port"]  # noqa: RUF012 (the 1.x idiom: a list)
+    auto_accessors = ["hostname", "port"]
 
     @hook("{requires:http}-relation-{joined,changed}")
     def changed(self):

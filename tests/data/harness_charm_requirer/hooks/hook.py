@@ -26,7 +26,9 @@ def main():
             tool("relation-get", "--format=json", "-r", rid, "--app", "-", env["JUJU_REMOTE_APP"])
         )
         tool("relation-set", "-r", rid, "backends=" + ",".join(sorted(backends)))
-        tool("status-set", "active", f"{len(backends)} backends, service {app.get('service', '-')}")
+        tool(
+            "status-set", "active", f"{len(backends)} backends, service {app.get('service', '-')}"
+        )
     elif hook == "website-relation-broken":
         tool("status-set", "blocked", "no website")
     fail = json.loads(tool("config-get", "--format=json", "fail-hook"))

@@ -2,9 +2,10 @@
 
 import os
 
-from charms.reactive import RelationBase, hook, set_flag, clear_flag, when, when_not
-from charms.reactive.helpers import data_changed
 from charmhelpers.core import hookenv, unitdata
+
+from charms.reactive import RelationBase, clear_flag, hook, set_flag, when, when_not
+from charms.reactive.helpers import data_changed
 
 
 @hook("install", "upgrade-charm")

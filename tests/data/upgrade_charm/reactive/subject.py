@@ -1,6 +1,7 @@
 """Charm code in the charms.reactive 1.x idiom; it counts what it does in upgtest.* keys."""
 
 from charmhelpers.core import hookenv, unitdata
+
 from charms.reactive import (
     RelationBase,
     hook,

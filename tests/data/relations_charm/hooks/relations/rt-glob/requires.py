@@ -7,7 +7,7 @@ from charms.reactive import RelationBase, hook, scopes
 
 class GlobRequires(RelationBase):
     scope = scopes.GLOBAL
-    auto_accessors = ["the-value"]  # noqa: RUF012 -- the 1.x idiom
+    auto_accessors = ["the-value"]
 
     @hook("{requires:rt-glob}-relation-{joined,changed}")
     def joined_or_changed(self):

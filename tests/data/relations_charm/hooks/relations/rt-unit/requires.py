@@ -7,7 +7,7 @@ from charms.reactive import RelationBase, hook, scopes
 
 class UnitRequires(RelationBase):
     scope = scopes.UNIT
-    auto_accessors = ["the-value"]  # noqa: RUF012 -- the 1.x idiom
+    auto_accessors = ["the-value"]
 
     @hook("{requires:rt-unit}-relation-{joined,changed}")
     def joined_or_changed(self):

@@ -2,7 +2,7 @@
 
 import os
 
-from charms.reactive import RelationBase, hook, scopes  # noqa: F401
+from charms.reactive import RelationBase, hook, scopes
 
 
 class PeerRel(RelationBase):

@@ -6,6 +6,7 @@ flags and local data.
 """
 
 from charmhelpers.core import hookenv
+
 from charms.reactive import RelationBase, hook
 
 

@@ -1,6 +1,7 @@
 """Test interface layer (peers, scopes.UNIT), written as charms.reactive 1.x interface layers are."""
 
 from charmhelpers.core import hookenv
+
 from charms.reactive import RelationBase, hook, scopes
 
 

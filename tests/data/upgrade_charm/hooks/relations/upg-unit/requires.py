@@ -1,6 +1,7 @@
 """Test interface layer (scopes.UNIT), written as charms.reactive 1.x interface layers are."""
 
 from charmhelpers.core import hookenv
+
 from charms.reactive import RelationBase, hook, scopes
 from charms.reactive.bus import State, StateList
 
@@ -18,7 +19,9 @@ class UpgUnitRequires(RelationBase):
         conv = self.conversation()
         conv.set_state("{relation_name}.connected")
         # set_remote with data= and **kwargs at once.
-        conv.set_remote(data={"client-app": hookenv.service_name()}, client_unit=hookenv.local_unit())
+        conv.set_remote(
+            data={"client-app": hookenv.service_name()}, client_unit=hookenv.local_unit()
+        )
         conv.set_local("remote-app", conv.scope.split("/")[0])
         if self.host() and self.port():
             conv.set_state("{relation_name}.available")
