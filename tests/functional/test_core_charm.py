@@ -53,18 +53,21 @@ def test_the_unit_recovers_after_the_failure(model, core_charm):
     assert "doomed" not in model.unit(unit).flags
 
 
-def test_a_hook_sends_at_most_two_log_lines(model, core_charm):
+def test_a_hook_logs_its_summary_and_trace_only_when_something_happened(model, core_charm):
     unit = deploy(model, core_charm)
 
     model.update_status("core")
+    model.update_status("core")
+
+    def framework_log_levels(record):
+        return [c.argv[2] for c in record.tool_calls if c.argv[:2] == ("juju-log", "-l")]
 
     install = next(r for r in model.unit(unit).records if r.hook == "install")
-    framework = [c.argv[2] for c in install.tool_calls if c.argv[:2] == ("juju-log", "-l")]
-    assert framework == ["INFO", "DEBUG"]  # handlers ran: the summary and the trace
-    record = model.unit(unit).records[-1]
-    assert record.hook == "update-status"
-    levels = [c.argv[2] for c in record.tool_calls if c.argv[:2] == ("juju-log", "-l")]
-    assert levels == ["DEBUG"]  # nothing ran: the trace alone
+    assert framework_log_levels(install) == ["INFO", "DEBUG"]  # handlers ran
+    settled = model.unit(unit).records[-1]
+    assert settled.hook == "update-status"
+    assert framework_log_levels(settled) == []  # nothing ran, nothing changed
+    assert settled.tool_counts["juju-log"] == 0
 
 
 def test_the_trace_explains_a_skipped_handler(model, core_charm):

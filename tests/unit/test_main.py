@@ -199,7 +199,9 @@ def test_main_logs_two_lines_at_the_end(hook_runtime, write, tools):
     assert tools.log[1][1].startswith("tracer: hook install: ok")
 
 
-def test_a_hook_in_which_no_handler_runs_sends_only_the_trace(hook_runtime, write, tools):
+def test_a_hook_in_which_nothing_happens_logs_nothing_but_saves_its_trace(
+    hook_runtime, write, tools
+):
     write(
         "reactive/h.py",
         """
@@ -209,14 +211,38 @@ def test_a_hook_in_which_no_handler_runs_sends_only_the_trace(hook_runtime, writ
             pass
         """,
     )
-    hook_runtime("update-status")
+    rt = hook_runtime("update-status")
+
+    main()
+
+    assert tools.log == []
+    saved = load_trace(rt)
+    assert saved is not None
+    assert saved["hook"] == "update-status"
+    assert {
+        "event": "skip",
+        "handler": "reactive/h.py:2:configure",
+        "reason": "flags not set: never.set",
+    } in saved["events"]
+
+
+def test_a_hook_that_only_changes_flags_logs_the_trace_alone(hook_runtime, write, tools):
+    write(
+        "reactive/h.py",
+        """
+        from charms.reactive import when
+        @when('never.set')
+        def configure():
+            pass
+        """,
+    )
+    hook_runtime("pre-series-upgrade")  # sets the automatic upgrade.series.in-progress flag
 
     main()
 
     [(level, message)] = tools.log
     assert level == "DEBUG"
-    assert message.startswith("tracer: hook update-status: ok")
-    assert "skip reactive/h.py:2:configure: flags not set: never.set" in message
+    assert "++ set upgrade.series.in-progress" in message
 
 
 def test_a_failure_is_logged_at_error_with_the_handler_and_traceback(hook_runtime, write, tools):

@@ -56,7 +56,8 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
 
     At the end (also on failure) at most two lines go to the juju log: an INFO (or ERROR)
     summary naming the handlers invoked (left out when no handler ran and nothing failed),
-    and the trace at DEBUG; the trace is also saved for ``charms.reactive trace``.
+    and the trace at DEBUG (left out too when no handler ran and no flag changed). The trace
+    is always saved for ``charms.reactive trace``.
 
     Raises:
         HookContextError: ``JUJU_UNIT_NAME`` is not set (not a Juju hook); nothing was run.
@@ -165,11 +166,14 @@ def _report(
     except OSError as err:
         print(f"charms.reactive: cannot save the trace: {err}", file=sys.stderr)
     try:
-        # A hook in which no handler ran (most update-status hooks of a settled unit) says
-        # nothing at INFO that the trace does not: one round trip to the agent, not two.
+        # Every juju-log is a round trip to the agent, and its lines go on to the controller.
+        # A hook in which nothing happened (no handler ran, no flag changed: most update-status
+        # hooks of a settled unit) logs nothing; its trace is saved for `charms.reactive trace`.
+        # A hook in which only flags changed logs the trace alone.
         if tracer.invoked or error is not None or restricted:
             rt.tools.juju_log("\n".join(lines), "ERROR" if error is not None else "INFO")
-        rt.tools.juju_log(tracer.render(), "DEBUG")
+        if tracer.eventful or restricted:
+            rt.tools.juju_log(tracer.render(), "DEBUG")
     except HookToolError as err:  # the hook's outcome must not depend on logging
         print(f"charms.reactive: {err}", file=sys.stderr)
 

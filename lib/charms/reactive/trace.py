@@ -154,6 +154,15 @@ class HookTrace:
         self.flags_after = None if flags_set is None else list(flags_set)
         self.duration_ms = round((time.perf_counter() - self._t0) * 1000, 3)
 
+    @property
+    def eventful(self) -> bool:
+        """Whether a handler ran, a flag changed or the hook failed (worth a log line)."""
+        return (
+            bool(self.invoked)
+            or self.outcome not in (None, "ok")
+            or any(ev["event"] in ("set", "clear") for ev in self.events)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the trace as a JSON-ready dict (the format of ``charms.reactive trace``)."""
         return {
