@@ -1,7 +1,7 @@
 """Assemble the benchmark's client charm for each framework, as charm-build would lay it out.
 
 * ``ours``: a copy of ``bench/charms/client`` plus this repository's ``lib/`` (``charms/reactive``
-  and ``reactive_bootstrap.py``) and one hook per standard hook and per
+  and ``reactive_bootstrap/``) and one hook per standard hook and per
   ``<endpoint>-relation-{created,joined,changed,departed,broken}``, each the text of the layer's
   ``hooks/hook.template`` (what charm-build renders). There is no ``wheelhouse/``, so the
   bootstrap has nothing to install; the hooks' ``#!/usr/bin/env python3`` must resolve to an
@@ -82,7 +82,11 @@ def assemble_ours(dest: Path) -> Path:
         lib / "charms",
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
-    shutil.copy2(REPO / "lib" / "reactive_bootstrap.py", lib / "reactive_bootstrap.py")
+    shutil.copytree(
+        REPO / "lib" / "reactive_bootstrap",
+        lib / "reactive_bootstrap",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     _write_hooks(dest, (REPO / "hooks" / "hook.template").read_text(encoding="utf-8"))
     return dest
 

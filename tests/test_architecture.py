@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -103,3 +104,53 @@ def test_init_holds_imports_and_all_only():
 def test_modules_stay_small(module):
     lines = len((PACKAGE / f"{module}.py").read_text().splitlines())
     assert lines <= 450, f"{module}.py has {lines} lines: split it"
+
+
+BOOTSTRAP = ROOT / "lib" / "reactive_bootstrap"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*BOOTSTRAP.glob("*.py"), *(ROOT / "reactive_harness").glob("*.py")]),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_other_modules_stay_small(path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= 450, f"{path.name} has {lines} lines: split it"
+
+
+@pytest.mark.parametrize("path", sorted(BOOTSTRAP.glob("*.py")), ids=lambda p: p.name)
+def test_bootstrap_imports_only_the_standard_library(path):
+    allowed = set(sys.stdlib_module_names) | {"reactive_bootstrap", "__future__"}
+    assert all_top_level_imports(path) <= allowed
+
+
+def test_bootstrap_of_an_installed_charm_imports_no_installer(tmp_path):
+    """Every hook after the first: no hashing, no subprocess, no _install module."""
+    import reactive_bootstrap as rb
+
+    charm = tmp_path / "unit" / "charm"
+    (charm / "wheelhouse").mkdir(parents=True)
+    wheel = charm / "wheelhouse" / "demo-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not installed: the marker below says it already is")
+    venv = charm.parent / ".venv"
+    venv.mkdir()
+    digest = rb.state_digest([wheel], rb.LayerOptions())
+    (venv / rb.MARKER_NAME).write_text(json.dumps({"digest": digest}))
+    code = (
+        "import sys, reactive_bootstrap\n"
+        f"assert str(reactive_bootstrap.ensure_ready({str(charm)!r})) == {str(venv)!r}\n"
+        "names = ('subprocess', 'shutil', 'fcntl', 'hashlib', 'reactive_bootstrap._install')\n"
+        "print(','.join(sorted(n for n in names if n in sys.modules)))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-S", "-c", code],
+            env={"PYTHONPATH": str(ROOT / "lib"), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["hashlib", ""]  # the first hook hashes the wheelhouse, later ones do not

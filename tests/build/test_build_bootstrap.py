@@ -1,4 +1,4 @@
-"""lib/reactive_bootstrap.py: options, the YAML subset, and real offline installs.
+"""lib/reactive_bootstrap/: options, the YAML subset, and real offline installs.
 
 The install tests use hand-made wheels (no network, no charm-build) and a real
 ``python3 -m venv``; each one creates a venv, so they take a few seconds.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,11 +43,15 @@ BUILT_LAYER_YAML = """\
 
 @pytest.fixture
 def charm(tmp_path):
-    """A built-charm-like directory: lib/reactive_bootstrap.py and an empty wheelhouse/."""
+    """A built-charm-like directory: lib/reactive_bootstrap/ and an empty wheelhouse/."""
     charm_dir = tmp_path / "unit-app-0" / "charm"
     (charm_dir / "lib").mkdir(parents=True)
     (charm_dir / "wheelhouse").mkdir()
-    (charm_dir / "lib" / "reactive_bootstrap.py").write_bytes(Path(rb.__file__).read_bytes())
+    shutil.copytree(
+        Path(rb.__file__).parent,
+        charm_dir / "lib" / "reactive_bootstrap",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return charm_dir
 
 

@@ -94,7 +94,7 @@ def test_built_charm_holds_only_what_a_charm_needs(built, name):
     charm = built[name]
     top = {p.name for p in charm.iterdir()}
     assert top <= ALLOWED_TOP_LEVEL, top - ALLOWED_TOP_LEVEL
-    assert (charm / "lib" / "reactive_bootstrap.py").is_file()
+    assert (charm / "lib" / "reactive_bootstrap" / "__init__.py").is_file()
     assert (charm / "bin" / "charms.reactive").is_file()
     assert (charm / "bin" / "charms.reactive.sh").is_file()
     # The base layer's README must not replace the charm's own.
@@ -167,5 +167,5 @@ def test_layer_yaml_excludes_everything_when_the_repository_itself_is_the_layer(
     )
     top = {p.name for p in charm.iterdir()}
     assert top <= ALLOWED_TOP_LEVEL, top - ALLOWED_TOP_LEVEL
-    assert {p.name for p in (charm / "lib").iterdir()} == {"charms", "reactive_bootstrap.py"}
+    assert {p.name for p in (charm / "lib").iterdir()} == {"charms", "reactive_bootstrap"}
     assert not list(charm.rglob("__pycache__"))

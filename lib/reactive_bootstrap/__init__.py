@@ -1,0 +1,60 @@
+"""Install a built charm's Python dependencies on the unit, before charms.reactive is imported.
+
+Every generated hook (``hooks/hook.template``) and the ``bin/charms.reactive`` launcher call
+:func:`bootstrap` first. It uses the standard library only, because it runs before anything
+is installed, and it never imports ``charms.reactive`` or ``charmhelpers``.
+
+What it does, in order:
+
+0. On Python < 3.12, make ``import distutils`` use the standard library's copy
+   (``SETUPTOOLS_USE_DISTUTILS=stdlib``), not setuptools' heavy shim.
+1. Put ``$CHARM_DIR/bin`` on ``PATH`` (so bash handlers can run ``charms.reactive``).
+2. Read this layer's options from the built charm's ``layer.yaml`` (:class:`LayerOptions`).
+3. Compute a digest of the charm's ``wheelhouse/`` (names and contents of its files), the
+   options and the Python version (cached in the charm dir, keyed by the files' names, sizes
+   and mtimes, so later hooks do not re-read the wheelhouse). No ``wheelhouse/``, no
+   packages and no python_packages: nothing more to do.
+4. If the marker file in the target directory records that digest, only make the installed
+   packages importable (:func:`activate`). This is the path of every hook after the first.
+5. Otherwise, under an exclusive ``flock`` on a lock file in the target, rebuild: empty the
+   target (a symlink to a shared directory is followed, never replaced), run ``apt-get
+   install`` for the ``packages`` option if it is not empty, create the venv with
+   ``python3 -m venv`` (``use_venv: true``, the default) and ``pip install --no-index
+   --find-links wheelhouse/`` every distribution in ``wheelhouse/``; then install
+   ``python_packages``; write the marker last. A changed wheelhouse (``upgrade-charm``
+   with new dependencies) changes the digest, so the next hook rebuilds.
+
+The target is ``$CHARM_DIR/../.venv`` (next to the charm directory, as layer-basic does),
+or ``$CHARM_DIR/../.site-packages`` with ``use_venv: false``: a plain ``pip install
+--target`` directory put on ``sys.path``; the system Python is never modified.
+
+Activation uses :func:`site.addsitedir` and puts the new entries at the *front* of
+``sys.path`` (plus the venv's ``bin/`` on ``PATH`` for subprocesses), instead of
+re-executing the hook under the venv's interpreter: it costs under a millisecond where a
+re-exec costs a second interpreter start-up.
+
+Modules, in import order: ``_errors``, ``_yaml`` (the layer.yaml subset; PyYAML is not
+installed yet), ``_options``, ``_digest``, ``_env`` (activation), ``_install`` (imported
+only to build), ``_bootstrap`` (the two entry points).
+"""
+
+from reactive_bootstrap._bootstrap import bootstrap, ensure_ready
+from reactive_bootstrap._digest import DIGEST_CACHE_NAME, MARKER_NAME, state_digest
+from reactive_bootstrap._env import activate
+from reactive_bootstrap._errors import BootstrapError
+from reactive_bootstrap._options import LayerOptions, read_layer_options, target_dir
+from reactive_bootstrap._yaml import parse_simple_yaml
+
+__all__ = [
+    "DIGEST_CACHE_NAME",
+    "MARKER_NAME",
+    "BootstrapError",
+    "LayerOptions",
+    "activate",
+    "bootstrap",
+    "ensure_ready",
+    "parse_simple_yaml",
+    "read_layer_options",
+    "state_digest",
+    "target_dir",
+]
