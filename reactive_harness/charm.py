@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,14 @@ import yaml
 
 from reactive_harness.errors import CharmError, ConfigError
 
-__all__ = ["ActionSpec", "CharmSpec", "ConfigOption", "EndpointSpec", "load_charm"]
+__all__ = [
+    "ActionSpec",
+    "CharmSpec",
+    "ConfigOption",
+    "EndpointSpec",
+    "copy_charm_files",
+    "load_charm",
+]
 
 ROLES = ("provides", "requires", "peers")
 CONFIG_TYPES: dict[str, tuple[type, ...]] = {
@@ -238,3 +246,34 @@ def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
         actions=_actions(root / "actions.yaml"),
         content_hash=content_hash(root / "wheelhouse"),
     )
+
+
+#: Never copied into a unit's charm dir: VCS data, caches, and state a unit keeps itself.
+_NOT_CHARM_FILES = (".git", "__pycache__", ".unit-state.db", ".venv", "*.pyc")
+
+
+def copy_charm_files(source: Path, dest: Path) -> None:
+    """Copy a charm's files over a unit's charm dir, as Juju deploys and upgrades charms.
+
+    Each file, directory and symlink of ``source`` replaces what ``dest`` holds at its path,
+    whatever kind that was: a symlink is replaced, never written through (so an old symlink
+    to a directory outside the unit is left alone). Files that only ``dest`` holds (the
+    unit's state) are kept.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    names = os.listdir(source)
+    ignored = shutil.ignore_patterns(*_NOT_CHARM_FILES)(str(source), names)
+    for name in sorted(set(names) - ignored):
+        src, dst = source / name, dest / name
+        src_is_dir = src.is_dir() and not src.is_symlink()
+        if dst.is_dir() and not dst.is_symlink():
+            if not src_is_dir:
+                shutil.rmtree(dst)
+        elif dst.is_symlink() or dst.exists():
+            dst.unlink()
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dst)
+        elif src_is_dir:
+            copy_charm_files(src, dst)
+        else:
+            shutil.copy2(src, dst)

@@ -8,13 +8,12 @@ none is left. Every hook run leaves a :class:`~reactive_harness.records.HookReco
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from reactive_harness import sequences
-from reactive_harness.charm import CharmSpec, load_charm
+from reactive_harness.charm import CharmSpec, copy_charm_files, load_charm
 from reactive_harness.context import ActionState, Fault
 from reactive_harness.errors import (
     CharmError,
@@ -34,8 +33,6 @@ from reactive_harness.state import Unit as UnitState
 from reactive_harness.tools_relation import APP_NAME
 
 __all__ = ["Model"]
-
-_COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".unit-state.db", ".venv", "*.pyc")
 
 
 class Model(ModelBase):
@@ -110,9 +107,7 @@ class Model(ModelBase):
 
     def _install_charm(self, spec: CharmSpec, unit: UnitState) -> None:
         unit.agent_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(
-            spec.path, unit.charm_dir, symlinks=True, ignore=_COPY_IGNORE, dirs_exist_ok=True
-        )
+        copy_charm_files(spec.path, unit.charm_dir)
         venv = unit.agent_dir / ".venv"
         if self.share_venv and not venv.exists() and not venv.is_symlink():
             shared = self.cache_dir / f"venv-{spec.content_hash}"

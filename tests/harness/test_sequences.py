@@ -8,6 +8,8 @@ them, so the sequence is checked without starting a process.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from reactive_harness import Model, SettleLimitError
@@ -354,3 +356,38 @@ def test_unrelate_and_remove_unit_together_queue_each_teardown_hook_once(model, 
     ]
     for unit in ("a/0", "a/1", "b/0"):
         assert [h for u, h, _ in seen if u == unit][-1] == "x-relation-broken"
+
+
+def test_upgrade_charm_replaces_files_and_symlinks_and_keeps_unit_files(
+    model, make_charm, tmp_path
+):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shared.txt").write_text("not the unit's\n")
+    charm = make_charm("a")
+    (charm / "lib").symlink_to(outside, target_is_directory=True)
+    (charm / "data.txt").write_text("v1\n")
+    model.deploy(charm)
+    unit_dir = model.unit("a/0").charm_dir
+    (unit_dir / "written-by-the-unit.txt").write_text("kept\n")
+
+    # The new charm has a real lib/ where the old one had a symlink, and data.txt changed.
+    (charm / "lib").unlink()
+    (charm / "lib").mkdir()
+    (charm / "lib" / "shared.txt").write_text("the charm's own\n")
+    (charm / "data.txt").write_text("v2\n")
+    model.upgrade_charm("a", charm)
+
+    assert not (unit_dir / "lib").is_symlink()
+    assert (unit_dir / "lib" / "shared.txt").read_text() == "the charm's own\n"
+    assert (outside / "shared.txt").read_text() == "not the unit's\n"  # not written through
+    assert (unit_dir / "data.txt").read_text() == "v2\n"
+    assert (unit_dir / "written-by-the-unit.txt").read_text() == "kept\n"
+
+    # And back: a symlink where the unit now has a directory.
+    shutil.rmtree(charm / "lib")
+    (charm / "lib").symlink_to(outside, target_is_directory=True)
+    model.upgrade_charm("a", charm)
+
+    assert (unit_dir / "lib").resolve() == outside.resolve()
+    assert model.unit("a/0").error is None

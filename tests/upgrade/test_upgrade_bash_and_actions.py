@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from upgrade_support import REMOTE, build
+from upgrade_support import REMOTE, build, hosts_action
 
 from reactive_harness import Model
 
@@ -21,7 +21,7 @@ def run(new_model: Any, charm: Path, name: str) -> dict[str, Any]:
     return {
         "announced": (unit.charm_dir / "announced.txt").read_text(),
         "flags": sorted(unit.flags),
-        "action": model.run_action(unit, "hosts").results,
+        "action": hosts_action(model, unit.name),
     }
 
 
@@ -33,4 +33,5 @@ def test_bash_handler_and_action_agree(new_model, tmp_path: Path, ref_python: Pa
         got = {fw: pool.submit(run, new_model, c, fw) for fw, c in charms.items()}
         ref, ours = got["ref"].result(), got["ours"].result()
     assert ref["announced"] == "['remote/0', 'primary', '5432']subject/1"
+    assert ref["action"] == {"hosts": '[["remote/0", "primary", "5432"]]'}
     assert ours == ref

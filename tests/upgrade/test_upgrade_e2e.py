@@ -6,18 +6,21 @@ then upgraded to this layer, once on this layer all along. After the upgrade-cha
 after further relation changes, the two runs must agree on what a charm carries across hooks:
 flags with their conversation lists, conversations, local data, data_changed hashes,
 only_once marks, the charm's own keys, the relation data it sent and what its bash handler
-wrote.
+wrote. A second test makes the upgrade to the charm that charm-build makes of the fixture
+on this layer (generated hooks, the bootstrap building each unit's venv from the wheelhouse).
 """
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from upgrade_support import REMOTE, differences, snapshot
+from upgrade_support import CHARM, REMOTE, differences, hosts_action, snapshot
 
+from devtools import charmbuild
 from reactive_harness import Model
 
 
@@ -34,7 +37,7 @@ def phase_one(model: Model, charm: Path) -> dict[str, Any]:
     model.set_config("subject", {"motd": "hi"})
     model.remove_unit("remote/1")  # remote/1 departs from every relation
     model.update_status()
-    return model.run_action("subject/0", "hosts").results
+    return hosts_action(model, "subject/0")
 
 
 def phase_two(model: Model) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def phase_two(model: Model) -> dict[str, Any]:
     model.unrelate(rels[("remote:custrel", "subject:custrel")])
     model.set_config("subject", {"motd": "bye"})
     model.update_status()
-    return model.run_action("subject/0", "hosts").results
+    return hosts_action(model, "subject/0")
 
 
 def run(new_model: Any, first: Path, then: Path, name: str) -> dict[str, Any]:
@@ -60,6 +63,8 @@ def run(new_model: Any, first: Path, then: Path, name: str) -> dict[str, Any]:
     out["upgraded"] = snapshot(model)
     out["action-after"] = phase_two(model)
     out["final"] = snapshot(model)
+    units = model.app("subject").units
+    out["venvs"] = sorted(u.name for u in units if (u.charm_dir.parent / ".venv").is_dir())
     return out
 
 
@@ -75,7 +80,40 @@ def both_runs(new_model: Any, charms: dict[str, Path]) -> dict[str, dict[str, An
 def test_upgrade_from_reference_keeps_state(both_runs: dict[str, dict[str, Any]]) -> None:
     upgraded, ours = both_runs["upgraded"], both_runs["ours"]
     assert upgraded["action-before"] == ours["action-before"]
+    assert json.loads(ours["action-before"]["hosts"]) == [["remote/0", "primary", "5432"]]
     for stage in ("upgraded", "final"):
         diff = differences(upgraded[stage], ours[stage])
         assert not diff, f"after {stage}:\n" + "\n".join(diff)
     assert upgraded["action-after"] == ours["action-after"]
+
+
+@pytest.fixture(scope="module")
+def built_charm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture charm built on this layer by charm-build (offline), bash handler left out.
+
+    The other runs leave the bash handler out too (see ``upgrade_support.build``); it is
+    covered by ``test_upgrade_bash_and_actions``.
+    """
+    scratch = tmp_path_factory.mktemp("charm-build")
+    charm = charmbuild.build_charm(CHARM, scratch / "out", cache_dir=scratch / "cache")
+    (charm / "reactive" / "announce").unlink()
+    return charm
+
+
+def test_upgrade_to_the_charm_build_output_keeps_state(
+    new_model: Any, charms: dict[str, Path], built_charm: Path
+) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        upgraded = pool.submit(run, new_model, charms["ref"], built_charm, "built")
+        ours = pool.submit(run, new_model, charms["ours"], charms["ours"], "ours")
+        built, reference = upgraded.result(), ours.result()
+    for stage in ("upgraded", "final"):
+        diff = differences(built[stage], reference[stage])
+        assert not diff, f"after {stage}:\n" + "\n".join(diff)
+    assert built["action-after"] == reference["action-after"]
+    assert json.loads(built["action-after"]["hosts"]) == [
+        ["remote/0", "primary", "6000"],
+        ["remote/2", "10.0.0.4", "5434"],
+    ]
+    # Each unit's upgrade-charm built its venv from the wheelhouse; the assembled charm has none.
+    assert (built["venvs"], reference["venvs"]) == (["subject/0", "subject/1"], [])

@@ -86,7 +86,8 @@ def build(dest: Path, framework: str, ref_python: Path, *, bash: bool = False) -
     for name in names:
         _write_exec(dest / "hooks" / name, hook)
     action = dest / "actions" / "hosts"
-    body = action.read_text().split("\n", 1)[1]
+    text = action.read_text()
+    body = text[text.index("\nimport json") + 1 :]  # without the built charm's bootstrap lines
     _write_exec(action, shebang + body)
     return dest
 
@@ -160,6 +161,13 @@ def snapshot(model: Model, app: str = "subject") -> dict[str, Any]:
             "announced": announced.read_text() if announced.exists() else None,
         }
     return out
+
+
+def hosts_action(model: Model, unit: str) -> dict[str, Any]:
+    """Run the fixture's ``hosts`` action on ``unit``; it must complete. Return its results."""
+    result = model.run_action(unit, "hosts")
+    assert result.status == "completed", f"{unit}: {result.message}\n" + "\n".join(result.log)
+    return result.results
 
 
 def write_kv(unit: Unit, drop: list[str], put: dict[str, Any]) -> None:
