@@ -9,37 +9,22 @@ first on ``PATH`` so that ``#!/usr/bin/env python3`` finds charmhelpers.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from charm_assembly import REPO, assemble
 
 from reactive_harness import Model
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "data" / "charm"
-STANDARD_HOOKS = (
-    "install", "config-changed", "leader-elected", "leader-settings-changed", "start", "stop",
-    "update-status", "upgrade-charm", "remove",
-)  # fmt: skip
 
 
 @pytest.fixture
 def core_charm(tmp_path: Path) -> Path:
     """The fixture charm, built into a temporary directory."""
-    charm = tmp_path / "charms" / "core-fixture"
-    shutil.copytree(FIXTURE, charm, ignore=shutil.ignore_patterns("__pycache__"))
-    (charm / "lib").symlink_to(REPO / "lib", target_is_directory=True)
-    shutil.copytree(REPO / "bin", charm / "bin")
-    (charm / "hooks").mkdir()
-    template = (REPO / "hooks" / "hook.template").read_text()
-    for hook in STANDARD_HOOKS:
-        path = charm / "hooks" / hook
-        path.write_text(template.format(hook))
-        path.chmod(0o755)
-    return charm
+    return assemble(FIXTURE, tmp_path / "charms" / "core-fixture")
 
 
 @pytest.fixture

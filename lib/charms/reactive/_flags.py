@@ -35,6 +35,7 @@ __all__ = [
     "register_trigger",
     "set_flag",
     "toggle_flag",
+    "trigger_flags",
 ]
 
 #: Key prefix of flags in the key-value store (charms.reactive 1.x layout).
@@ -245,6 +246,15 @@ def register_trigger(
         rt.kv.set(prefix + flag, record)
     if callback is not None:
         _callbacks(rt).setdefault((kind, flag), []).append(callback)
+
+
+def trigger_flags(rt: runtime.Runtime | None = None) -> set[str]:
+    """Return the flags that have a trigger (set or clear, stored or callback) in this hook."""
+    rt = rt or runtime.current()
+    found = {flag for _, flag in _callbacks(rt)}
+    for prefix in (SET_TRIGGER_PREFIX, CLEAR_TRIGGER_PREFIX):
+        found.update(k[len(prefix) :] for k in rt.kv.getrange(prefix) if k.startswith(prefix))
+    return found
 
 
 def _fire(rt: runtime.Runtime, flag: str, prefix: str, kind: str) -> None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from charms.reactive import bus, flags, runtime, trace
+from charms.reactive import bus, config_flags, flags, handlers, runtime, trace
 from charms.reactive.errors import HookLockError, HookToolError, UnitStateError
 
 __all__ = ["LOCK_TIMEOUT", "RESTRICTED_HOOKS", "main", "run_hook"]
@@ -47,12 +47,14 @@ def main(relation_name: str | None = None) -> None:
 def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
     """Run one hook on ``rt``, holding the unit's state lock.
 
-    Steps: discover the handlers; unless restricted, manage the automatic flags, run
+    Steps: discover the handlers; unless restricted, manage the automatic flags (the
+    series-upgrade flag, and the ``config.*`` flags of :mod:`config_flags`), run
     charmhelpers' ``atstart`` callbacks (when charm code imported ``hookenv``) and
-    ``relations.begin_hook``; dispatch; unless restricted, run the ``atexit`` callbacks,
-    ``relations.end_hook`` and forget the triggers; commit. ``SystemExit(0)`` from a handler
-    ends the dispatch successfully. On any other exception the state is rolled back (flags,
-    conversations, buffered relation writes) and the exception propagates.
+    ``relations.begin_hook``; dispatch; unless restricted, clear ``config.changed*``, run
+    the ``atexit`` callbacks, ``relations.end_hook`` and forget the triggers; commit.
+    ``SystemExit(0)`` from a handler ends the dispatch successfully. On any other exception
+    the state is rolled back (flags, conversations, buffered relation writes) and the
+    exception propagates.
 
     At the end (also on failure) at most two lines go to the juju log: an INFO (or ERROR)
     summary naming the handlers invoked (left out when no handler ran and nothing failed),
@@ -94,10 +96,12 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
 
 def _run(rt: runtime.Runtime, restricted: bool) -> None:
     relations = None
+    config = None
     try:
         bus.discover(rt)
         if not restricted:
             _manage_automatic_flags(rt)
+            config = config_flags.begin(rt, handlers.default_registry().handlers(rt))
             _charmhelpers_callbacks("_run_atstart")
             relations = _relations_module()
             if relations is not None:
@@ -107,6 +111,7 @@ def _run(rt: runtime.Runtime, restricted: bool) -> None:
         if exc.code not in (0, None):
             raise
     if not restricted:
+        config_flags.end(config)
         _charmhelpers_callbacks("_run_atexit")
         relations = relations or _relations_module()
         if relations is not None:
