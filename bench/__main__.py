@@ -106,7 +106,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "runs": args.runs,
     }
     if not args.no_tool_cost:
-        from reactive_harness.bench_tools import measure
+        from bench.tool_cost import measure
 
         _log("emulator hook-tool cost")
         results["emulator_tool_cost"] = measure(100)

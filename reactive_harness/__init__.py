@@ -4,7 +4,6 @@ Build a :class:`Model`, deploy charm directories, relate them, scale them, and r
 hooks did: relation data, flags, status, logs and a :class:`HookRecord` per hook.
 """
 
-from reactive_harness.context import Fault
 from reactive_harness.errors import (
     CharmError,
     ConfigError,
@@ -31,6 +30,7 @@ from reactive_harness.records import (
     Status,
     ToolCall,
 )
+from reactive_harness.tools import Fault
 
 __all__ = [
     "ActionResult",

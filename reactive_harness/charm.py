@@ -89,16 +89,11 @@ class CharmSpec:
 
     path: Path
     name: str
-    subordinate: bool
     endpoints: dict[str, EndpointSpec]
     extra_bindings: tuple[str, ...]
     options: dict[str, ConfigOption]
     actions: dict[str, ActionSpec]
     content_hash: str
-
-    def endpoint(self, name: str) -> EndpointSpec | None:
-        """Return the endpoint called ``name``, if declared."""
-        return self.endpoints.get(name)
 
     def default_config(self) -> dict[str, Any]:
         """Return the config with every option at its default (``None`` when it has none)."""
@@ -239,7 +234,6 @@ def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
     return CharmSpec(
         path=root,
         name=name,
-        subordinate=bool(meta.get("subordinate", False)),
         endpoints=_endpoints(meta, str(meta_path)),
         extra_bindings=tuple(str(b) for b in bindings),
         options=_options(root / "config.yaml"),

@@ -1,4 +1,4 @@
-"""Run queued hooks one at a time: environment, context, executor, commit or discard, record.
+"""Run queued hooks one at a time: environment, session, executor, commit or discard, record.
 
 A hook's relation writes and port changes are committed only when it exits 0
 (``worker/uniter/runner/context``: the context is flushed after a successful hook). A failed
@@ -16,14 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from reactive_harness import sequences
-from reactive_harness.context import ActionState, Fault, HookContext
 from reactive_harness.errors import HookFailedError, SettleLimitError
 from reactive_harness.executor import Executor, HookJob
 from reactive_harness.records import BagChange, HookRecord, ToolCall
-from reactive_harness.server import Request
-from reactive_harness.state import ModelState, PendingHook, Unit
-from reactive_harness.toolbase import Reply
-from reactive_harness.tools import run_tool
+from reactive_harness.state import ModelState, PendingHook, UnitState
+from reactive_harness.tools import ActionState, Fault, HookSession, Reply, Request, run_tool
 from reactive_harness.unitstate import read_flags
 
 __all__ = ["Engine"]
@@ -57,7 +54,7 @@ class Engine:
         self.track_flags = track_flags
         self.records: list[HookRecord] = []
         self.faults: dict[str, Fault] = {}
-        self._contexts: dict[str, HookContext] = {}
+        self._sessions: dict[str, HookSession] = {}
         self._lock = threading.Lock()
         self._cursor = -1
         self._counter = 0
@@ -65,13 +62,13 @@ class Engine:
     # -- the hook-tool side ----------------------------------------------------------------
     def handle(self, request: Request) -> Reply | None:
         """Serve one hook-tool call that came over the socket."""
-        ctx = self._contexts.get(request.context_id)
+        ctx = self._sessions.get(request.context_id)
         if ctx is None:
             return Reply(1, stderr=f"ERROR unknown context {request.context_id!r}\n".encode())
         return self.call_tool(ctx, request.argv, request.cwd, request.stdin)
 
-    def call_tool(self, ctx: HookContext, argv: list[str], cwd: str, stdin: bytes) -> Reply | None:
-        """Run one tool call in a hook's context, record it, and apply an injected fault."""
+    def call_tool(self, ctx: HookSession, argv: list[str], cwd: str, stdin: bytes) -> Reply | None:
+        """Run one tool call in a hook's session, record it, and apply an injected fault."""
         start = time.perf_counter()
         with self._lock:
             fault = ctx.fault
@@ -96,10 +93,10 @@ class Engine:
             return reply
 
     # -- scheduling ------------------------------------------------------------------------
-    def _order(self) -> list[Unit]:
+    def _order(self) -> list[UnitState]:
         return list(self.state.units.values())
 
-    def next_unit(self) -> Unit | None:
+    def next_unit(self) -> UnitState | None:
         """Return the next unit (round robin) with a hook it may run, if any."""
         units = self._order()
         for step in range(1, len(units) + 1):
@@ -135,13 +132,13 @@ class Engine:
             if record.failed and self.fail_fast:
                 raise HookFailedError(record)
 
-    def run_next(self, unit: Unit) -> HookRecord:
+    def run_next(self, unit: UnitState) -> HookRecord:
         """Run the hook at the head of a unit's queue."""
         pending = unit.queue.popleft()
         return self.run(unit, pending)
 
     # -- one hook --------------------------------------------------------------------------
-    def hook_name(self, unit: Unit, pending: PendingHook) -> str:
+    def hook_name(self, unit: UnitState, pending: PendingHook) -> str:
         """Return the name a queued hook runs under for ``unit``."""
         endpoint = None
         if pending.relation_id is not None:
@@ -150,7 +147,7 @@ class Engine:
         return pending.hook_name(endpoint)
 
     def build_env(
-        self, unit: Unit, pending: PendingHook, hook: str, context_id: str
+        self, unit: UnitState, pending: PendingHook, hook: str, context_id: str
     ) -> dict[str, str]:
         """Return the environment Juju gives this hook."""
         major, minor, patch = self.state.juju_version
@@ -186,7 +183,7 @@ class Engine:
         env.update(self.extra_env)
         return env
 
-    def _before(self, unit: Unit, pending: PendingHook) -> None:
+    def _before(self, unit: UnitState, pending: PendingHook) -> None:
         """Update the unit's view of its relations as the hook starts."""
         rid = pending.relation_id
         if rid is None:
@@ -206,21 +203,19 @@ class Engine:
             view.created = True
             view.broken = True
 
-    def _scope_settings(self, unit: Unit) -> dict[str, str]:
+    def _scope_settings(self, unit: UnitState) -> dict[str, str]:
         settings = {"egress-subnets": f"{unit.address}/32", "ingress-address": unit.address}
         if self.state.juju_version < (4, 0, 0):
             settings["private-address"] = unit.address  # dropped in Juju 4
         return settings
 
-    def finish(self, unit: Unit, pending: PendingHook) -> None:
+    def finish(self, unit: UnitState, pending: PendingHook) -> None:
         """Apply what completing a hook means beyond its writes (also used by resolve)."""
         if pending.kind == "broken" and pending.relation_id is not None:
             unit.views.pop(pending.relation_id, None)
             rel = self.state.relations[pending.relation_id]
             if not any(rel.id in u.views for u in self.state.units.values()):
                 rel.removed = True
-        elif pending.kind == "start":
-            unit.started = True
         elif pending.kind == "remove":
             unit.removed = True
             unit.queue.clear()
@@ -233,7 +228,7 @@ class Engine:
 
     def run(
         self,
-        unit: Unit,
+        unit: UnitState,
         pending: PendingHook,
         *,
         action: ActionState | None = None,
@@ -258,7 +253,7 @@ class Engine:
             env["JUJU_DISPATCH_PATH"] = f"actions/{action.name}"
             env["JUJU_ACTION_NAME"] = action.name
             env["JUJU_ACTION_UUID"] = action.uuid
-        ctx = HookContext(context_id, self.state, unit, pending, hook, env, action)
+        ctx = HookSession(context_id, self.state, unit, pending, hook, env, action)
         fault = self.faults.get(unit.name)
         if fault is not None and fault.hook in (None, hook):
             ctx.fault = self.faults.pop(unit.name)
@@ -271,7 +266,7 @@ class Engine:
         )
         if self.track_flags:
             record.flags_before = _recorded_flags(unit.state_db)
-        self._contexts[context_id] = ctx
+        self._sessions[context_id] = ctx
 
         def call_tool(argv: list[str], cwd: str, stdin: bytes) -> Reply | None:
             return self.call_tool(ctx, argv, cwd, stdin)
@@ -289,7 +284,7 @@ class Engine:
         try:
             result = self.executor.run(job)
         finally:
-            del self._contexts[context_id]
+            del self._sessions[context_id]
         record.exit_code = result.exit_code
         record.duration = result.duration
         record.stdout, record.stderr = result.stdout, result.stderr
@@ -317,7 +312,7 @@ class Engine:
         self.records.append(record)
         return record
 
-    def _commit(self, ctx: HookContext) -> list[BagChange]:
+    def _commit(self, ctx: HookSession) -> list[BagChange]:
         """Apply a successful hook's relation writes and ports; queue the hooks they cause."""
         changes: list[BagChange] = []
         unit = ctx.unit
@@ -349,7 +344,7 @@ class Engine:
         return changes
 
     # -- errors ----------------------------------------------------------------------------
-    def retry(self, unit: Unit) -> HookRecord:
+    def retry(self, unit: UnitState) -> HookRecord:
         """Run a unit's failed hook again (``juju resolved``, which retries by default)."""
         failed, pending = unit.error, unit.error_hook
         assert failed is not None  # checked by the caller
@@ -357,7 +352,7 @@ class Engine:
         unit.error = unit.error_hook = None
         return self.run(unit, pending, retry_of=failed.seq)
 
-    def resolve(self, unit: Unit) -> None:
+    def resolve(self, unit: UnitState) -> None:
         """Mark a unit's failed hook resolved without running it (``--no-retry``)."""
         pending = unit.error_hook
         assert pending is not None  # checked by the caller

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from reactive_harness.toolbase import Reply
+from reactive_harness.tools import Reply
 
 __all__ = ["ExecResult", "Executor", "HookJob", "SubprocessExecutor", "ToolCaller"]
 

@@ -8,40 +8,198 @@ none is left. Every hook run leaves a :class:`~reactive_harness.records.HookReco
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from reactive_harness import sequences
-from reactive_harness.charm import CharmSpec, copy_charm_files, load_charm
-from reactive_harness.context import ActionState, Fault
-from reactive_harness.errors import (
-    CharmError,
-    HarnessError,
-    UnitInErrorError,
-    UnknownRelationError,
-)
+from reactive_harness import operations
+from reactive_harness.core import ModelCore
+from reactive_harness.executor import Executor
 from reactive_harness.handles import Application, Relation, Unit
-from reactive_harness.modelbase import AppRef, ModelBase, UnitRef
 from reactive_harness.records import ActionResult, HookRecord
-from reactive_harness.relate import resolve_endpoints
 from reactive_harness.remote import commit_external
-from reactive_harness.state import Application as AppState
-from reactive_harness.state import PendingHook, RelationEnd
-from reactive_harness.state import Relation as RelState
-from reactive_harness.state import Unit as UnitState
-from reactive_harness.tools_relation import APP_NAME
+from reactive_harness.state import AppState, RelationState, UnitState
+from reactive_harness.tools import Fault
 
 __all__ = ["Model"]
 
+_M = TypeVar("_M", bound="Model")
+UnitRef = str | Unit
+AppRef = str | Application
+RelationRef = int | str | Relation
+OwnerRef = str | Unit | Application
 
-class Model(ModelBase):
+
+def _name(ref: OwnerRef) -> str:
+    return ref if isinstance(ref, str) else ref.name
+
+
+class Model:
     """A Juju model run by the emulator.
 
     Use it as a context manager (or call :meth:`close`) so the hook-tool server stops and a
-    temporary root is removed. See :class:`~reactive_harness.modelbase.ModelBase` for the
-    options, lookups and reads.
+    temporary root is removed. The model's files, state, engine and tool server are its
+    :attr:`core` (:class:`~reactive_harness.core.ModelCore`), which the handles read through.
     """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        name: str = "test-model",
+        juju_version: str = "3.6.0",
+        executor: Executor | None = None,
+        share_venv: bool = False,
+        cache_dir: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        fail_fast: bool = True,
+        hook_limit: int = 10_000,
+        hook_timeout: float = 600.0,
+        track_flags: bool = True,
+    ) -> None:
+        """Create an empty model.
+
+        Args:
+            root: Where agent directories go (default: a temporary directory, removed on close).
+            name: ``JUJU_MODEL_NAME``.
+            juju_version: The Juju version to behave as (``JUJU_VERSION``; from 3.4
+                ``relation-ids`` leaves out a relation being broken; from 4.0 no
+                ``leader-get``/``leader-set`` and no ``private-address``).
+            executor: How hooks run (default: one subprocess per hook).
+            share_venv: Make each unit's ``.venv`` a symlink to ``<cache_dir>/venv-<hash>``
+                (hash of the charm's ``wheelhouse/``), so units share one bootstrapped venv.
+            cache_dir: Where shared venvs live (default ``<root>/cache``); pass a fixed path to
+                reuse them across test sessions.
+            env: Extra variables for every hook.
+            fail_fast: Raise :class:`~reactive_harness.errors.HookFailedError` as soon as a
+                hook fails while settling (else the unit stays in error and others go on).
+            hook_limit: How many hooks one settle may run before it reports a loop.
+            hook_timeout: Seconds before a hook is killed.
+            track_flags: Record each hook's reactive flags before and after.
+        """
+        self.core = core = ModelCore(
+            root,
+            name=name,
+            juju_version=juju_version,
+            executor=executor,
+            share_venv=share_venv,
+            cache_dir=cache_dir,
+            env=env,
+            fail_fast=fail_fast,
+            hook_timeout=hook_timeout,
+            track_flags=track_flags,
+        )
+        self.hook_limit = hook_limit
+        # The core's parts, for tests and tools that look inside the model.
+        self.root, self.cache_dir, self.share_venv = core.root, core.cache_dir, core.share_venv
+        self.state, self.engine = core.state, core.engine
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the hook-tool server and remove a temporary root."""
+        self.core.close()
+
+    def __enter__(self: _M) -> _M:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- lookups ---------------------------------------------------------------------------
+    def app(self, name: AppRef) -> Application:
+        """Return the application called ``name``.
+
+        Raises:
+            UnknownApplicationError: No such application.
+        """
+        return Application(self, self._app(name).name)
+
+    def unit(self, name: UnitRef) -> Unit:
+        """Return the unit called ``name`` (``app/0``).
+
+        Raises:
+            UnknownUnitError: No such unit.
+        """
+        return Unit(self, self._unit(name).name)
+
+    def relation(self, ref: RelationRef) -> Relation:
+        """Return a relation by id, ``"app:ep app:ep"`` or ``"app app"``.
+
+        Raises:
+            UnknownRelationError: No such relation.
+        """
+        return Relation(self, self._relation(ref).id)
+
+    @property
+    def applications(self) -> list[Application]:
+        """The deployed applications."""
+        return [Application(self, name) for name in self.state.apps]
+
+    @property
+    def relations(self) -> list[Relation]:
+        """The relations not yet removed."""
+        return [Relation(self, r.id) for r in self.state.relations.values() if not r.removed]
+
+    @property
+    def fail_fast(self) -> bool:
+        """Whether settling raises at the first failed hook."""
+        return self.engine.fail_fast
+
+    @fail_fast.setter
+    def fail_fast(self, value: bool) -> None:
+        self.engine.fail_fast = value
+
+    @property
+    def records(self) -> list[HookRecord]:
+        """Every hook run so far, in order."""
+        return self.core.records
+
+    def _app(self, ref: AppRef) -> AppState:
+        return self.core.app_state(_name(ref))
+
+    def _unit(self, ref: UnitRef) -> UnitState:
+        return self.core.unit_state(_name(ref))
+
+    def _relation(self, ref: RelationRef) -> RelationState:
+        return self.core.relation_state(ref.id if isinstance(ref, Relation) else ref)
+
+    # -- running ---------------------------------------------------------------------------
+    def settle(self, limit: int | None = None) -> list[HookRecord]:
+        """Run queued hooks until none is runnable; return their records.
+
+        Raises:
+            SettleLimitError: Hooks kept firing beyond ``limit`` (default ``hook_limit``).
+            HookFailedError: A hook failed and the model fails fast.
+        """
+        return self.engine.settle(limit if limit is not None else self.hook_limit)
+
+    def _maybe_settle(self, settle: bool) -> list[HookRecord]:
+        return self.settle() if settle else []
+
+    def pending(self) -> dict[str, list[str]]:
+        """Return the hooks still queued, by unit."""
+        return self.core.pending()
+
+    # -- reads -----------------------------------------------------------------------------
+    def unit_flags(self, unit: UnitRef) -> set[str]:
+        """Return a unit's reactive flags, read from its ``.unit-state.db`` (read-only)."""
+        return self.core.unit_flags(_name(unit))
+
+    def unit_kv(self, unit: UnitRef, prefix: str = "") -> dict[str, Any]:
+        """Return a unit's key-value data whose keys start with ``prefix``."""
+        return self.core.unit_kv(_name(unit), prefix)
+
+    def opened_ports(self, unit: UnitRef) -> list[str]:
+        """Return a unit's committed opened ports (``80/tcp``, ``1000-2000/udp``, ``icmp``)."""
+        return self.core.opened_ports(_name(unit))
+
+    def relation_data(self, relation: RelationRef, owner: OwnerRef) -> dict[str, str]:
+        """Return the committed bag of a unit or application on a relation.
+
+        Raises:
+            UnknownRelationError: No such relation, or the owner is not in it.
+        """
+        rel = self._relation(relation)
+        return self.core.relation_data(rel.id, _name(owner))
 
     # -- deploy and scale ------------------------------------------------------------------
     def deploy(
@@ -64,55 +222,9 @@ class Model(ModelBase):
             ConfigError: ``config`` does not fit config.yaml.
             HarnessError: The name is taken or invalid.
         """
-        spec = load_charm(charm_dir)
-        app_name = name or spec.name
-        if app_name in self.state.apps:
-            raise HarnessError(f"application {app_name!r} already exists")
-        if not APP_NAME.match(app_name):
-            raise HarnessError(f"invalid application name {app_name!r}")
-        values = spec.default_config()
-        values.update(spec.check_config(config or {}))
-        app = AppState(app_name, spec, len(self.state.apps), values)
-        self.state.apps[app_name] = app
-        for endpoint in spec.endpoints.values():
-            if endpoint.role == "peers":
-                rid = self._new_relation_id()
-                self.state.relations[rid] = RelState(rid, (RelationEnd(app_name, endpoint),))
-        self._add_units(app, num_units)
+        app = operations.deploy(self.core, charm_dir, name, num_units, config)
         self._maybe_settle(settle)
-        return Application(self, app_name)
-
-    def _new_relation_id(self) -> int:
-        rid = self.state.next_relation_id
-        self.state.next_relation_id += 1
-        return rid
-
-    def _add_units(self, app: AppState, count: int) -> list[Unit]:
-        added = []
-        for _ in range(count):
-            number = app.next_unit
-            app.next_unit += 1
-            unit_name = f"{app.name}/{number}"
-            agent_dir = self.root / "agents" / f"unit-{app.name}-{number}"
-            address = f"10.{1 + app.index // 250}.{app.index % 250}.{number % 250 + 2}"
-            unit = UnitState(unit_name, app.name, number, agent_dir, address)
-            self._install_charm(app.charm, unit)
-            self.state.units[unit_name] = unit
-            app.units.append(unit_name)
-            if app.leader is None:
-                app.leader = unit_name
-            sequences.start_unit(self.state, unit)
-            added.append(Unit(self, unit_name))
-        return added
-
-    def _install_charm(self, spec: CharmSpec, unit: UnitState) -> None:
-        unit.agent_dir.mkdir(parents=True, exist_ok=True)
-        copy_charm_files(spec.path, unit.charm_dir)
-        venv = unit.agent_dir / ".venv"
-        if self.share_venv and not venv.exists() and not venv.is_symlink():
-            shared = self.cache_dir / f"venv-{spec.content_hash}"
-            shared.mkdir(parents=True, exist_ok=True)
-            venv.symlink_to(shared.resolve(), target_is_directory=True)
+        return Application(self, app.name)
 
     def add_unit(self, app: AppRef, count: int = 1, *, settle: bool = True) -> list[Unit]:
         """Add units to an application; they join its existing relations.
@@ -120,9 +232,9 @@ class Model(ModelBase):
         Raises:
             UnknownApplicationError: No such application.
         """
-        units = self._add_units(self._app(app), count)
+        added = operations.add_units(self.core, self._app(app), count)
         self._maybe_settle(settle)
-        return units
+        return [Unit(self, u.name) for u in added]
 
     def remove_unit(self, unit: UnitRef, *, settle: bool = True) -> None:
         """Remove a unit: ``-departed``/``-broken`` for its relations, then ``stop``, ``remove``.
@@ -133,16 +245,7 @@ class Model(ModelBase):
         Raises:
             UnknownUnitError: No such unit.
         """
-        state = self._unit(unit)
-        if state.dying:
-            raise HarnessError(f"unit {state.name} is already being removed")
-        state.dying = True
-        for rid in sorted(state.views):
-            rel = self.state.relations[rid]
-            if not rel.dying:  # a dying relation already queued its -departed/-broken
-                sequences.depart_unit(self.state, state, rel)
-        sequences.enqueue(state, PendingHook("stop"))
-        sequences.enqueue(state, PendingHook("remove"))
+        operations.remove_unit(self.state, self._unit(unit))
         self._maybe_settle(settle)
 
     # -- relations -------------------------------------------------------------------------
@@ -158,36 +261,24 @@ class Model(ModelBase):
             InterfaceMismatchError: The endpoints' interfaces or roles do not match.
             HarnessError: The two endpoints are already related.
         """
-        end_a, end_b = resolve_endpoints(self.state, a, b, existing=False)
-        rid = self._new_relation_id()
-        rel = RelState(rid, (end_a, end_b))
-        self.state.relations[rid] = rel
-        for app_name in (end_a.app, end_b.app):
-            for unit in self.state.live_units(app_name):
-                if not unit.dying:
-                    sequences.join_relation(self.state, unit, rel)
+        rel = operations.relate(self.state, a, b)
         self._maybe_settle(settle)
-        return Relation(self, rid)
+        return Relation(self, rel.id)
 
-    def unrelate(self, relation: int | str | Relation, *, settle: bool = True) -> None:
+    def unrelate(self, relation: RelationRef, *, settle: bool = True) -> None:
         """Remove a relation: each unit runs ``-departed`` per remote unit, then ``-broken``.
 
         Raises:
             UnknownRelationError: No such relation.
             HarnessError: It is a peer relation (those live as long as the application).
         """
-        rel = self._relation(relation)
-        if rel.is_peer:
-            raise HarnessError(f"cannot remove peer relation {rel}")
-        if rel.dying:
-            raise HarnessError(f"relation {rel} is already being removed")
-        sequences.break_relation(self.state, rel)
+        operations.unrelate(self.state, self._relation(relation))
         self._maybe_settle(settle)
 
     def set_relation_data(
         self,
-        relation: int | str | Relation,
-        owner: str | Unit | Application,
+        relation: RelationRef,
+        owner: OwnerRef,
         data: Mapping[str, str],
         *,
         settle: bool = True,
@@ -198,8 +289,7 @@ class Model(ModelBase):
         of a relation against a scripted remote side.
         """
         rel = self._relation(relation)
-        name = owner if isinstance(owner, str) else owner.name
-        commit_external(self.state, rel, name, dict(data))
+        commit_external(self.state, rel, _name(owner), dict(data))
         return self._maybe_settle(settle)
 
     # -- config, leadership, charm, status -------------------------------------------------
@@ -214,16 +304,7 @@ class Model(ModelBase):
             UnknownApplicationError: No such application.
             ConfigError: An option is unknown or a value has the wrong type.
         """
-        state = self._app(app)
-        checked = state.charm.check_config({k: v for k, v in values.items() if v is not None})
-        new = dict(state.config)
-        for key in values:
-            new[key] = checked[key] if key in checked else state.charm.options[key].default
-        if new != state.config:
-            state.config = new
-            for unit in self.state.live_units(state.name):
-                if not unit.dying:
-                    sequences.enqueue(unit, PendingHook("config-changed"))
+        operations.set_config(self.state, self._app(app), values)
         return self._maybe_settle(settle)
 
     def set_leader(self, unit: UnitRef, *, settle: bool = True) -> list[HookRecord]:
@@ -232,11 +313,7 @@ class Model(ModelBase):
         Raises:
             UnknownUnitError: No such unit.
         """
-        target = self._unit(unit)
-        app = self.state.apps[target.app]
-        if app.leader != target.name:
-            app.leader = target.name
-            sequences.enqueue(target, PendingHook("leader-elected"))
+        operations.set_leader(self.state, self._unit(unit))
         return self._maybe_settle(settle)
 
     def upgrade_charm(
@@ -253,32 +330,13 @@ class Model(ModelBase):
         Raises:
             CharmError: The charm is unusable or drops an endpoint still in a relation.
         """
-        state = self._app(app)
-        spec = load_charm(charm_dir if charm_dir is not None else state.charm.path)
-        for rel in self.state.relations_of(state.name):
-            old = rel.end_for(state.name).endpoint
-            new = spec.endpoints.get(old.name)
-            if new is None or new.interface != old.interface or new.role != old.role:
-                raise CharmError(
-                    f"cannot upgrade application {state.name!r}: would break relation {rel}"
-                )
-        state.charm = spec
-        config = spec.default_config()
-        config.update({k: v for k, v in state.config.items() if k in spec.options})
-        state.config = config
-        for unit in self.state.live_units(state.name):
-            self._install_charm(spec, unit)
-            sequences.enqueue(unit, PendingHook("upgrade-charm"))
-            sequences.enqueue(unit, PendingHook("config-changed"))
+        operations.upgrade_charm(self.core, self._app(app), charm_dir)
         return self._maybe_settle(settle)
 
     def update_status(self, app: AppRef | None = None, *, settle: bool = True) -> list[HookRecord]:
         """Queue ``update-status`` on every unit (of ``app``, if given)."""
         names = [self._app(app).name] if app is not None else list(self.state.apps)
-        for name in names:
-            for unit in self.state.live_units(name):
-                if not unit.dying:
-                    sequences.enqueue(unit, PendingHook("update-status"))
+        operations.update_status(self.state, names)
         return self._maybe_settle(settle)
 
     def run_action(
@@ -299,32 +357,7 @@ class Model(ModelBase):
             HarnessError: The charm declares no such action.
             UnitInErrorError: The unit is in error.
         """
-        target = self._unit(unit)
-        spec = self.state.apps[target.app].charm.actions.get(name)
-        if spec is None:
-            known = ", ".join(sorted(self.state.apps[target.app].charm.actions)) or "none"
-            raise HarnessError(f"charm of {target.name} has no action {name!r} (actions: {known})")
-        if target.error is not None:
-            raise UnitInErrorError(f"unit {target.name} is in error: {target.error.hook}")
-        values = {
-            key: schema.get("default")
-            for key, schema in spec.params.items()
-            if isinstance(schema, dict) and "default" in schema
-        }
-        values.update(params or {})
-        action = ActionState(name, uuid.uuid4().hex[:8], values)
-        record = self.engine.run(target, PendingHook(f"action:{name}"), action=action)
-        failed = record.exit_code != 0 or action.failed is not None
-        message = action.failed or (f"exit status {record.exit_code}" if failed else "")
-        result = ActionResult(
-            target.name,
-            name,
-            "failed" if failed else "completed",
-            action.results,
-            message,
-            record,
-            list(action.log),
-        )
+        result = operations.run_action(self.core, self._unit(unit), name, params)
         self._maybe_settle(settle)
         return result
 
@@ -333,7 +366,7 @@ class Model(ModelBase):
         unit: UnitRef,
         command: str | list[str],
         *,
-        relation: int | str | Relation | None = None,
+        relation: RelationRef | None = None,
         remote_unit: str | None = None,
         settle: bool = True,
     ) -> HookRecord:
@@ -355,32 +388,19 @@ class Model(ModelBase):
             UnknownRelationError: The unit does not know the relation.
         """
         target = self._unit(unit)
-        pending = PendingHook("exec")
-        if relation is not None:
-            rel = self._relation(relation)
-            if rel.id not in target.views:
-                raise UnknownRelationError(f"unit {target.name} is not in relation {rel}")
-            remote_app = remote_unit.split("/")[0] if remote_unit else rel.remote_app(target.app)
-            pending = PendingHook("exec", rel.id, remote_unit, remote_app)
-        argv = ("bash", "-c", command) if isinstance(command, str) else tuple(command)
-        record = self.engine.run(target, pending, command=argv)
+        rel = self._relation(relation) if relation is not None else None
+        record = operations.exec_command(self.core, target, command, rel, remote_unit)
         self._maybe_settle(settle)
         return record
 
     # -- errors and faults -----------------------------------------------------------------
-    def _in_error(self, unit: UnitRef) -> UnitState:
-        state = self._unit(unit)
-        if state.error is None:
-            raise UnitInErrorError(f"unit {state.name} is not in error")
-        return state
-
     def retry(self, unit: UnitRef, *, settle: bool = True) -> HookRecord:
         """Re-run a unit's failed hook (``juju resolved``); then settle.
 
         Raises:
             UnitInErrorError: The unit is not in error.
         """
-        record = self.engine.retry(self._in_error(unit))
+        record = self.engine.retry(operations.in_error(self._unit(unit)))
         self._maybe_settle(settle and not record.failed)
         return record
 
@@ -390,7 +410,7 @@ class Model(ModelBase):
         Raises:
             UnitInErrorError: The unit is not in error.
         """
-        self.engine.resolve(self._in_error(unit))
+        self.engine.resolve(operations.in_error(self._unit(unit)))
         return self._maybe_settle(settle)
 
     def inject_fault(

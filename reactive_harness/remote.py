@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from reactive_harness import sequences
 from reactive_harness.errors import HarnessError
-from reactive_harness.state import ModelState, Relation
+from reactive_harness.state import ModelState, RelationState
 
 __all__ = ["commit_external"]
 
 
-def commit_external(state: ModelState, rel: Relation, owner: str, data: dict[str, str]) -> bool:
+def commit_external(
+    state: ModelState, rel: RelationState, owner: str, data: dict[str, str]
+) -> bool:
     """Apply ``data`` (``""`` deletes) to a unit's or app's bag and notify the other side.
 
     Returns:

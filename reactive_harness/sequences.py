@@ -20,7 +20,13 @@ from the model's state (``worker/uniter/relation`` and the hook order in juju's 
 
 from __future__ import annotations
 
-from reactive_harness.state import ModelState, PendingHook, Relation, Unit, UnitRelationView
+from reactive_harness.state import (
+    ModelState,
+    PendingHook,
+    RelationState,
+    UnitRelationView,
+    UnitState,
+)
 
 __all__ = [
     "COALESCED",
@@ -40,14 +46,14 @@ COALESCED = frozenset(
 )
 
 
-def enqueue(unit: Unit, hook: PendingHook) -> None:
+def enqueue(unit: UnitState, hook: PendingHook) -> None:
     """Queue a hook for a unit, unless the same coalescing hook is already waiting."""
     if hook.kind in COALESCED and hook in unit.queue:
         return
     unit.queue.append(hook)
 
 
-def _drop(unit: Unit, rid: int, remote: str | None = None) -> None:
+def _drop(unit: UnitState, rid: int, remote: str | None = None) -> None:
     """Drop queued ``-joined``/``-changed`` hooks of a relation (about ``remote`` only, if set)."""
     keep = [
         hook
@@ -63,14 +69,14 @@ def _drop(unit: Unit, rid: int, remote: str | None = None) -> None:
     unit.queue.extend(keep)
 
 
-def join_relation(state: ModelState, unit: Unit, rel: Relation) -> None:
+def join_relation(state: ModelState, unit: UnitState, rel: RelationState) -> None:
     """Give a unit its view of a relation and queue ``-relation-created``."""
     remote_app = rel.remote_app(unit.app)
     unit.views[rel.id] = UnitRelationView(rel.id)
     enqueue(unit, PendingHook("created", rel.id, remote_app=remote_app))
 
 
-def start_unit(state: ModelState, unit: Unit) -> None:
+def start_unit(state: ModelState, unit: UnitState) -> None:
     """Queue a new unit's start-up hooks."""
     app = state.apps[unit.app]
     enqueue(unit, PendingHook("install"))
@@ -85,7 +91,7 @@ def start_unit(state: ModelState, unit: Unit) -> None:
     enqueue(unit, PendingHook("start"))
 
 
-def _peers_in_scope(state: ModelState, rel: Relation, unit: Unit) -> list[Unit]:
+def _peers_in_scope(state: ModelState, rel: RelationState, unit: UnitState) -> list[UnitState]:
     """Units in the relation's scope that ``unit`` sees as remote."""
     out = []
     for name in sorted(rel.scope):
@@ -97,7 +103,7 @@ def _peers_in_scope(state: ModelState, rel: Relation, unit: Unit) -> list[Unit]:
     return out
 
 
-def _queue_join(unit: Unit, rel: Relation, remote: Unit) -> None:
+def _queue_join(unit: UnitState, rel: RelationState, remote: UnitState) -> None:
     view = unit.views.get(rel.id)
     if view is None or view.broken or remote.name in view.known:
         return
@@ -106,7 +112,9 @@ def _queue_join(unit: Unit, rel: Relation, remote: Unit) -> None:
     enqueue(unit, PendingHook("changed", rel.id, remote.name, remote.app))
 
 
-def enter_scope(state: ModelState, unit: Unit, rel: Relation, settings: dict[str, str]) -> None:
+def enter_scope(
+    state: ModelState, unit: UnitState, rel: RelationState, settings: dict[str, str]
+) -> None:
     """Put a unit in a relation's scope (its ``-created`` runs) and queue the joins both ways.
 
     Args:
@@ -126,7 +134,7 @@ def enter_scope(state: ModelState, unit: Unit, rel: Relation, settings: dict[str
         _queue_join(unit, rel, other)
 
 
-def notify_unit_change(state: ModelState, rel: Relation, writer: Unit) -> None:
+def notify_unit_change(state: ModelState, rel: RelationState, writer: UnitState) -> None:
     """Queue ``-changed`` for each unit that knows ``writer`` after its bag changed.
 
     Nothing is published while the relation or the writer is going away (a departing unit's
@@ -140,7 +148,7 @@ def notify_unit_change(state: ModelState, rel: Relation, writer: Unit) -> None:
             enqueue(other, PendingHook("changed", rel.id, writer.name, writer.app))
 
 
-def notify_app_change(state: ModelState, rel: Relation, writer: Unit) -> None:
+def notify_app_change(state: ModelState, rel: RelationState, writer: UnitState) -> None:
     """Queue ``-changed`` (no remote unit) for every unit of the other side of ``rel``."""
     if rel.dying:
         return
@@ -153,7 +161,7 @@ def notify_app_change(state: ModelState, rel: Relation, writer: Unit) -> None:
             enqueue(other, PendingHook("changed", rel.id, None, writer.app))
 
 
-def _depart_view(unit: Unit, rel: Relation, leaving: str, leaving_app: str) -> None:
+def _depart_view(unit: UnitState, rel: RelationState, leaving: str, leaving_app: str) -> None:
     view = unit.views.get(rel.id)
     if view is None or leaving not in view.known:
         return
@@ -164,7 +172,7 @@ def _depart_view(unit: Unit, rel: Relation, leaving: str, leaving_app: str) -> N
         enqueue(unit, PendingHook("departed", rel.id, leaving, leaving_app, leaving))
 
 
-def depart_unit(state: ModelState, unit: Unit, rel: Relation) -> None:
+def depart_unit(state: ModelState, unit: UnitState, rel: RelationState) -> None:
     """Take a leaving unit out of a relation: ``-departed`` on both sides, then its ``-broken``."""
     rel.scope.discard(unit.name)
     for other_name in sorted(rel.scope):
@@ -181,11 +189,11 @@ def depart_unit(state: ModelState, unit: Unit, rel: Relation) -> None:
     enqueue(unit, PendingHook("broken", rel.id, remote_app=rel.remote_app(unit.app)))
 
 
-def _queued(unit: Unit, rid: int, kind: str) -> list[PendingHook]:
+def _queued(unit: UnitState, rid: int, kind: str) -> list[PendingHook]:
     return [hook for hook in unit.queue if hook.relation_id == rid and hook.kind == kind]
 
 
-def break_relation(state: ModelState, rel: Relation) -> None:
+def break_relation(state: ModelState, rel: RelationState) -> None:
     """Remove a relation: every unit departs from each remote unit it saw, then ``-broken``.
 
     Units already leaving (their ``-broken`` is queued) are left as they are, and a

@@ -1,7 +1,9 @@
 """The model's state: applications, units, relations and their data bags.
 
-Plain data with small queries; the rules that change it live in :mod:`reactive_harness.engine`
-(hook sequences) and :mod:`reactive_harness.commit` (what a successful hook changes).
+Plain data with small queries; the rules that change it live in
+:mod:`reactive_harness.sequences` (which hooks are queued), :mod:`reactive_harness.engine`
+(what a successful hook commits) and :mod:`reactive_harness.operations` (what each model
+operation changes).
 """
 
 from __future__ import annotations
@@ -15,18 +17,18 @@ from reactive_harness.charm import CharmSpec, EndpointSpec
 from reactive_harness.records import HookRecord, LogLine, Status
 
 __all__ = [
-    "Application",
+    "AppState",
     "ModelState",
     "PendingHook",
-    "Relation",
     "RelationEnd",
-    "Unit",
+    "RelationState",
     "UnitRelationView",
+    "UnitState",
 ]
 
 
 @dataclass
-class Application:
+class AppState:
     """A deployed application."""
 
     name: str
@@ -57,7 +59,7 @@ class RelationEnd:
 
 
 @dataclass
-class Relation:
+class RelationState:
     """A relation between two endpoints (or a peer relation: one endpoint).
 
     ``unit_bags`` and ``app_bags`` hold the committed data, keyed by unit or app name.
@@ -140,7 +142,7 @@ class PendingHook:
 
 
 @dataclass
-class Unit:
+class UnitState:
     """A unit: its directories, queue of hooks and what its hooks have set."""
 
     name: str
@@ -158,7 +160,6 @@ class Unit:
     error_hook: PendingHook | None = None
     dying: bool = False
     removed: bool = False
-    started: bool = False
 
     @property
     def charm_dir(self) -> Path:
@@ -170,11 +171,6 @@ class Unit:
         """The unit's ``UNIT_STATE_DB``."""
         return self.charm_dir / ".unit-state.db"
 
-    @property
-    def tag(self) -> str:
-        """The unit's directory name, ``unit-<app>-<n>``."""
-        return f"unit-{self.app}-{self.number}"
-
 
 @dataclass
 class ModelState:
@@ -183,20 +179,16 @@ class ModelState:
     name: str
     uuid: str
     juju_version: tuple[int, int, int]
-    apps: dict[str, Application] = field(default_factory=dict)
-    units: dict[str, Unit] = field(default_factory=dict)
-    relations: dict[int, Relation] = field(default_factory=dict)
+    apps: dict[str, AppState] = field(default_factory=dict)
+    units: dict[str, UnitState] = field(default_factory=dict)
+    relations: dict[int, RelationState] = field(default_factory=dict)
     next_relation_id: int = 0
 
-    def app_of(self, unit: Unit) -> Application:
-        """Return the unit's application."""
-        return self.apps[unit.app]
-
-    def live_units(self, app: str) -> list[Unit]:
+    def live_units(self, app: str) -> list[UnitState]:
         """Return the units of ``app`` that are not removed, in creation order."""
         return [self.units[name] for name in self.apps[app].units if not self.units[name].removed]
 
-    def relations_of(self, app: str) -> list[Relation]:
+    def relations_of(self, app: str) -> list[RelationState]:
         """Return the relations ``app`` takes part in, by id."""
         return [
             rel

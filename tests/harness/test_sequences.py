@@ -1,7 +1,7 @@
 """Hook order and hook environment, against Juju's documented sequences.
 
 Sources: juju ``docs/reference/hook.md`` (start-up order; peers; -departed/-broken),
-shared/docs/juju-and-users.md section 3 (environment by hook, teardown reads).
+Juju's documentation of hook environments and teardown reads (hook.md in juju/juju).
 Most charms here have no hook files: Juju skips missing hooks, and the emulator still records
 them, so the sequence is checked without starting a process.
 """

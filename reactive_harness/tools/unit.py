@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reactive_harness.context import HookContext
 from reactive_harness.records import LogLine, Status
-from reactive_harness.toolbase import (
+from reactive_harness.tools.base import (
     FORMAT_FLAGS,
     Flag,
     Reply,
@@ -25,7 +24,8 @@ from reactive_harness.toolbase import (
     parse_args,
     write_output,
 )
-from reactive_harness.tools_relation import parse_key_values
+from reactive_harness.tools.relation import parse_key_values
+from reactive_harness.tools.session import HookSession
 
 __all__ = [
     "application_version_set",
@@ -54,7 +54,7 @@ def _deprecated_format(name: str, opts: dict[str, Any]) -> bytes:
     return b""
 
 
-def juju_log(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def juju_log(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``juju-log [-l LEVEL] [--debug] <message>...``."""
     flags = (
         Flag(("debug",), "debug", boolean=True),
@@ -84,7 +84,7 @@ def juju_log(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply
     return Reply(stderr=_deprecated_format("juju-log", opts))
 
 
-def config_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def config_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``config-get [--all] [<key>]``; without ``--all`` unset options are left out."""
     opts, rest = parse_args((*FORMAT_FLAGS, Flag(("a", "all"), "all", boolean=True)), args)
     key = ""
@@ -101,7 +101,7 @@ def config_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Rep
     return write_output(opts, settings, cwd)
 
 
-def unit_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def unit_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``unit-get private-address|public-address``."""
     opts, rest = parse_args(FORMAT_FLAGS, args)
     if not rest:
@@ -112,7 +112,7 @@ def unit_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply
     return write_output(opts, ctx.unit.address, cwd)
 
 
-def network_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def network_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``network-get <binding> [--bind-address] [--ingress-address] [--egress-subnets]``."""
     flags = (
         *FORMAT_FLAGS,
@@ -154,14 +154,14 @@ def network_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Re
     return write_output(opts, chosen or info, cwd)
 
 
-def is_leader(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def is_leader(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``is-leader``: ``True``/``False`` (smart) or ``true``/``false`` (json)."""
     opts, rest = parse_args(FORMAT_FLAGS, args)
     check_empty(rest)
     return write_output(opts, ctx.is_leader, cwd)
 
 
-def leader_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def leader_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``leader-get [<key>|-]``."""
     opts, rest = parse_args(FORMAT_FLAGS, args)
     key = ""
@@ -172,7 +172,7 @@ def leader_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Rep
     return write_output(opts, settings.get(key) if key else settings, cwd)
 
 
-def leader_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def leader_set(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``leader-set key=value...``; written at once, as Juju's doc for it says."""
     _, rest = parse_args((), args)
     values = parse_key_values(rest)
@@ -190,7 +190,7 @@ def leader_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Rep
     return Reply()
 
 
-def status_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def status_set(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``status-set [--application] <status> [<message>]`` (takes effect at once)."""
     opts, rest = parse_args((Flag(("application",), "application", boolean=True),), args)
     if not rest:
@@ -218,7 +218,7 @@ def _details(status: Status, include_data: bool) -> dict[str, Any]:
     return details
 
 
-def status_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def status_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``status-get [--include-data] [--application]``."""
     flags = (
         *FORMAT_FLAGS,
@@ -243,7 +243,7 @@ def status_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Rep
     return write_output(opts, {"application-status": details}, cwd)
 
 
-def application_version_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def application_version_set(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``application-version-set <version>`` (takes effect at once)."""
     _, rest = parse_args((), args)
     if not rest:
@@ -287,7 +287,7 @@ def format_port(port: tuple[str, int, int]) -> str:
     return f"{low}/{proto}" if low == high else f"{low}-{high}/{proto}"
 
 
-def _port_command(name: str, ctx: HookContext, args: list[str]) -> Reply:
+def _port_command(name: str, ctx: HookSession, args: list[str]) -> Reply:
     opts, rest = parse_args(
         (Flag(("format",), "format", default=""), Flag(("endpoints",), "endpoints")), args
     )
@@ -299,17 +299,17 @@ def _port_command(name: str, ctx: HookContext, args: list[str]) -> Reply:
     return Reply(stderr=_deprecated_format(name, opts))
 
 
-def open_port(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def open_port(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``open-port <port>[/<protocol>]|<from>-<to>[/<protocol>]|icmp`` (staged)."""
     return _port_command("open-port", ctx, args)
 
 
-def close_port(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def close_port(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``close-port <port>[/<protocol>]|<from>-<to>[/<protocol>]|icmp`` (staged)."""
     return _port_command("close-port", ctx, args)
 
 
-def opened_ports(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def opened_ports(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``opened-ports``: the unit's ports, with this hook's changes applied."""
     opts, rest = parse_args((*FORMAT_FLAGS, Flag(("endpoints",), "endpoints", boolean=True)), args)
     check_empty(rest)

@@ -17,8 +17,7 @@ from typing import Any
 
 import yaml
 
-from reactive_harness.context import HookContext
-from reactive_harness.toolbase import (
+from reactive_harness.tools.base import (
     FORMAT_FLAGS,
     Flag,
     Reply,
@@ -27,8 +26,16 @@ from reactive_harness.toolbase import (
     parse_args,
     write_output,
 )
+from reactive_harness.tools.session import HookSession
 
-__all__ = ["parse_key_values", "relation_get", "relation_ids", "relation_list", "relation_set"]
+__all__ = [
+    "APP_NAME",
+    "parse_key_values",
+    "relation_get",
+    "relation_ids",
+    "relation_list",
+    "relation_set",
+]
 
 # github.com/juju/names: application and unit names.
 _APP = r"[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*"
@@ -36,7 +43,7 @@ APP_NAME = re.compile(rf"^{_APP}$")
 UNIT_NAME = re.compile(rf"^{_APP}/[0-9]+$")
 
 
-def _relation_flag(ctx: HookContext) -> Flag:
+def _relation_flag(ctx: HookSession) -> Flag:
     default = ctx.hook_relation_id if ctx.hook_relation_id is not None else -1
     return Flag(("r", "relation"), "rid", default=default, convert=ctx.relation_id_flag)
 
@@ -67,7 +74,7 @@ def parse_key_values(args: list[str]) -> dict[str, str]:
     return out
 
 
-def relation_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def relation_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``relation-get [-r ID] [--app] [<key>|- [<unit or app>]]``."""
     flags = (*FORMAT_FLAGS, _relation_flag(ctx), Flag(("app",), "app", boolean=True))
     opts, rest = parse_args(flags, args)
@@ -154,7 +161,7 @@ def _short_tag(node: yaml.Node) -> str:
     return "!!" + node.tag.rpartition(":")[2]
 
 
-def relation_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def relation_set(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``relation-set [-r ID] [--app] [--file PATH|-] key=value...`` (staged)."""
     flags = (
         _relation_flag(ctx),
@@ -178,7 +185,7 @@ def relation_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> R
     return Reply(stderr=_deprecated_format("relation-set", opts))
 
 
-def relation_ids(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def relation_ids(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``relation-ids [<endpoint>]`` (default: the hook's endpoint)."""
     opts, rest = parse_args(FORMAT_FLAGS, args)
     name = ""
@@ -192,7 +199,7 @@ def relation_ids(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> R
     return write_output(opts, ctx.relation_ids(name), cwd)
 
 
-def relation_list(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def relation_list(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``relation-list [-r ID] [--app]``: the remote units this unit has joined."""
     flags = (*FORMAT_FLAGS, _relation_flag(ctx), Flag(("app",), "app", boolean=True))
     opts, rest = parse_args(flags, args)

@@ -1,6 +1,6 @@
 """The agent side of the hook-tool protocol: a unix socket served by a thread.
 
-Requests come from :mod:`reactive_harness.jujuc`; each names its hook by ``JUJU_CONTEXT_ID``.
+Requests come from :mod:`reactive_harness.tools.jujuc`; each names its hook by ``JUJU_CONTEXT_ID``.
 Calls are served one at a time, in the order they arrive, as the model is changed by them.
 """
 
@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reactive_harness import jujuc
-from reactive_harness.toolbase import Reply
+from reactive_harness.tools import jujuc
+from reactive_harness.tools.base import Reply
 
 __all__ = ["Request", "ToolServer"]
 

@@ -1,9 +1,10 @@
-"""The context of one running hook: what its tools may see, and the writes it stages.
+"""One running hook's session: what its tools may see, and the writes it stages.
 
 Juju runs each hook against a context that caches what it reads and buffers what it writes;
 relation settings and ports are sent to the controller only when the hook exits 0
 (``worker/uniter/runner/context``: ``Flush``). Status, ``juju-log``, leader settings and the
-workload version take effect at once. This class follows the same split.
+workload version take effect at once. :class:`HookSession` follows the same split (it is
+Juju's hook context; the name avoids a clash with ``charms.reactive.juju.HookContext``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reactive_harness.records import ToolCall
-from reactive_harness.state import Application, ModelState, PendingHook, Relation, Unit
-from reactive_harness.toolbase import ToolError
+from reactive_harness.state import AppState, ModelState, PendingHook, RelationState, UnitState
+from reactive_harness.tools.base import ToolError
 
-__all__ = ["ActionState", "Fault", "HookContext"]
+__all__ = ["ActionState", "Fault", "HookSession"]
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Fault:
 
 @dataclass
 class ActionState:
-    """The action a context runs, if any."""
+    """The action a session runs, if any."""
 
     name: str
     uuid: str
@@ -48,20 +49,20 @@ class ActionState:
     log: list[str] = field(default_factory=list)
 
 
-class HookContext:
+class HookSession:
     """One hook's view of the model, with its staged writes."""
 
     def __init__(
         self,
         context_id: str,
         state: ModelState,
-        unit: Unit,
+        unit: UnitState,
         pending: PendingHook,
         hook_name: str,
         env: dict[str, str],
         action: ActionState | None = None,
     ) -> None:
-        """Create the context of one hook run.
+        """Create the session of one hook run.
 
         Args:
             context_id: The ``JUJU_CONTEXT_ID`` of the hook.
@@ -89,7 +90,7 @@ class HookContext:
 
     # -- who am I --------------------------------------------------------------------------
     @property
-    def app(self) -> Application:
+    def app(self) -> AppState:
         """The unit's application."""
         return self.state.apps[self.unit.app]
 
@@ -104,7 +105,7 @@ class HookContext:
         """The relation of a relation hook, else ``None``."""
         return self.pending.relation_id
 
-    def relation(self, rid: int) -> Relation:
+    def relation(self, rid: int) -> RelationState:
         """Return a relation this unit knows, as ``ctx.Relation(id)`` does.
 
         Raises:

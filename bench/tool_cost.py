@@ -1,4 +1,4 @@
-"""Measure the cost of one hook-tool call: ``python -m reactive_harness.bench_tools [-n N]``.
+"""Measure the cost of one hook-tool call: ``python -m bench.tool_cost [-n N]``.
 
 Runs, inside one ``juju exec`` context of a hook-less unit, a bash loop of N calls of
 ``/bin/true`` (the cost of starting any process), then N calls of ``is-leader`` and of
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reactive_harness.model import Model
+from reactive_harness import Model
 
 __all__ = ["main", "measure"]
 
@@ -58,7 +58,7 @@ def measure(calls: int = 200) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the measurements."""
-    parser = argparse.ArgumentParser(prog="python -m reactive_harness.bench_tools")
+    parser = argparse.ArgumentParser(prog="python -m bench.tool_cost")
     parser.add_argument("-n", "--calls", type=int, default=200, help="calls per loop")
     args = parser.parse_args(argv)
     results = measure(args.calls)

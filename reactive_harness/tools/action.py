@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reactive_harness.context import ActionState, HookContext
-from reactive_harness.toolbase import FORMAT_FLAGS, Reply, ToolError, parse_args, write_output
-from reactive_harness.tools_relation import parse_key_values
+from reactive_harness.tools.base import FORMAT_FLAGS, Reply, ToolError, parse_args, write_output
+from reactive_harness.tools.relation import parse_key_values
+from reactive_harness.tools.session import ActionState, HookSession
 
 __all__ = ["action_fail", "action_get", "action_log", "action_set"]
 
@@ -19,13 +19,13 @@ _KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _RESERVED = ("stdout", "stdout-encoding", "stderr", "stderr-encoding")
 
 
-def _action(ctx: HookContext) -> ActionState:
+def _action(ctx: HookSession) -> ActionState:
     if ctx.action is None:
         raise ToolError("not running an action")
     return ctx.action
 
 
-def action_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def action_get(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``action-get [<key>[.<key>...]]``."""
     opts, rest = parse_args(FORMAT_FLAGS, args)
     action = _action(ctx)
@@ -38,7 +38,7 @@ def action_get(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Rep
     return write_output(opts, value, cwd)
 
 
-def action_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def action_set(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``action-set <key>[.<key>...]=<value>...``."""
     _, rest = parse_args((), args)
     values = parse_key_values(rest)
@@ -64,7 +64,7 @@ def action_set(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Rep
     return Reply()
 
 
-def action_fail(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def action_fail(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``action-fail ["<message>"]``: the action fails once its hook ends."""
     _, rest = parse_args((), args)
     action = _action(ctx)
@@ -76,7 +76,7 @@ def action_fail(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Re
     return Reply()
 
 
-def action_log(ctx: HookContext, args: list[str], cwd: str, stdin: bytes) -> Reply:
+def action_log(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Reply:
     """Run ``action-log <message>...``."""
     _, rest = parse_args((), args)
     action = _action(ctx)
