@@ -1,6 +1,6 @@
 """Build charm layers with charm-build (charm-tools 3.0.9) from this repository, offline.
 
-What makes it offline and fast (see shared docs, build-with-charm-tools.md):
+What makes it offline and fast:
 
 * charm-tools lives in its own venv, ``.venv-charmtools/``, created on first use from PyPI;
   its ``bin/`` is put first on ``PATH`` because charm-build runs ``virtualenv`` by name.

@@ -2,11 +2,12 @@
 
 :class:`InProcessExecutor` runs a hook file that calls ``charms.reactive.main()`` (the layer's
 hook template, or any hook naming ``charms.reactive`` and calling ``main()``) by calling the
-lib's ``main()`` inside ``runtime.activate(Runtime(context, tools))``. The tools are the lib's
-own wrappers (``SubprocessHookTools``) with their single ``_run`` sent straight to the
-emulator's command handlers, so staging, access rules, commit-on-success and the records are
-the same as for a subprocess. Anything else (shell hooks, actions, ``juju exec``) goes to the
-fallback executor. The lib is imported on first use, from ``sys.path``.
+lib's ``main(context=..., tools=...)``. The tools are the lib's own wrappers
+(``SubprocessHookTools``) given a runner that sends each command straight to the emulator's
+command handlers (all parsing stays in the lib), so staging, access rules, commit-on-success
+and the records are the same as for a subprocess. Anything else (shell hooks, actions,
+``juju exec``) goes to the fallback executor. The lib is imported on first use, from
+``sys.path``.
 
 A ``kill`` fault raises a ``BaseException`` at the tool call; from then on every tool call
 raises it again, so the hook cannot commit, as with SIGKILL.
@@ -16,14 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import re
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reactive_harness.executor import (
     ExecResult,
@@ -54,29 +55,22 @@ def is_reactive_hook(path: Path) -> bool:
 
 
 def _emulator_tools(job: HookJob, executor: InProcessExecutor) -> SubprocessHookTools:
-    from charms.reactive.errors import HookToolError
-    from charms.reactive.juju import SubprocessHookTools
+    """The lib's own tool wrappers, with a runner that hands each command to the emulator."""
+    from charms.reactive.juju import SubprocessHookTools, ToolResult
 
-    class EmulatorHookTools(SubprocessHookTools):
-        """The lib's tool wrappers, with ``_run`` going to the emulator directly."""
+    def run(argv: Sequence[str], stdin: str | None) -> ToolResult:
+        if executor.killed:
+            raise HookKilledError(argv[0])
+        reply = job.call_tool(list(argv), str(job.charm_dir), (stdin or "").encode())
+        if reply is None:
+            raise HookKilledError(argv[0])
+        return ToolResult(
+            reply.code,
+            reply.stdout.decode("utf-8", "replace"),
+            reply.stderr.decode("utf-8", "replace"),
+        )
 
-        def _run(self, *args: str, stdin: str | None = None, parse: bool = True) -> Any:
-            if executor.killed:
-                raise HookKilledError(args[0])
-            reply = job.call_tool(list(args), str(job.charm_dir), (stdin or "").encode())
-            if reply is None:
-                raise HookKilledError(args[0])
-            out = reply.stdout.decode("utf-8", "replace")
-            if reply.code != 0:
-                raise HookToolError(args, reply.code, reply.stderr.decode("utf-8", "replace"), out)
-            if not parse or not out.strip():
-                return None
-            try:
-                return json.loads(out)
-            except ValueError:
-                raise HookToolError(args, 0, f"output is not JSON: {out[:200]!r}", out) from None
-
-    return EmulatorHookTools()
+    return SubprocessHookTools(run)
 
 
 class InProcessExecutor:
@@ -115,7 +109,7 @@ class InProcessExecutor:
             self._running = False
 
     def _run(self, job: HookJob, path: Path) -> ExecResult:
-        from charms.reactive import handlers, runtime
+        import charms.reactive
         from charms.reactive.juju import HookContext
 
         start = time.perf_counter()
@@ -130,13 +124,10 @@ class InProcessExecutor:
         _fresh_charmhelpers()
         try:
             ctx = HookContext.from_environ(job.env, argv0=str(path))
-            rt = runtime.Runtime(ctx, _emulator_tools(job, self))
+            tools = _emulator_tools(job, self)
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
-                    with handlers.use_registry(handlers.Registry()), runtime.activate(rt):
-                        from charms.reactive import main
-
-                        main()
+                    charms.reactive.main(context=ctx, tools=tools)
                 except SystemExit as exc:
                     code = (
                         exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from charms.reactive import runtime
-from charms.reactive.handlers import Registry, use_registry
-from charms.reactive.runtime import Runtime
-from fakes import FakeHookTools, make_context
+from charms.reactive import _runtime
+from charms.reactive._handlers import Registry, use_registry
+from charms.reactive._runtime import Runtime
+from helpers.fakes import FakeHookTools, make_context
 
 DEFAULT_METADATA = """\
 name: local
@@ -110,7 +110,7 @@ def hook_runtime(
                 close_kv(old)
             rt = Runtime(make_context(charm_dir, hook_name, **env), tools)
             made.append(rt)
-            stack.enter_context(runtime.activate(rt))
+            stack.enter_context(_runtime.activate(rt))
             return rt
 
         yield _make

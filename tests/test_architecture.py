@@ -52,6 +52,77 @@ def all_top_level_imports(path: Path) -> set[str]:
 
 
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py"))
+#: Public modules: those charms.reactive 1.x layers import, plus the seam and the errors.
+PUBLIC = [
+    "__init__",
+    "bus",
+    "cli",
+    "decorators",
+    "errors",
+    "flags",
+    "helpers",
+    "juju",
+    "relations",
+    "trace",
+]
+#: Code outside lib/ that ships or runs beside it (tests are allowed private imports).
+OUTSIDE_LIB = ["reactive_harness", "devtools", "bench", "bin", "hooks", "interfaces", "examples"]
+
+
+def documented_public_modules() -> list[str]:
+    section = DESIGN.read_text().split("## Public modules and private ones", 1)[1]
+    table = section.split("\n## ", 1)[0]
+    names: list[str] = []
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            first_cell = row.split("|")[1]
+            names += re.findall(r"`([\w.]+)`", first_cell)
+    return sorted("__init__" if n == "charms.reactive" else n for n in names)
+
+
+def python_files(*roots: str) -> list[Path]:
+    files: list[Path] = []
+    for root in roots:
+        base = ROOT / root
+        files += [p for p in base.rglob("*") if p.is_file() and _is_python(p)]
+    return sorted(files)
+
+
+def _is_python(path: Path) -> bool:
+    if path.suffix == ".py":
+        return True
+    if "__pycache__" in path.parts:
+        return False
+    try:
+        head = path.read_bytes()[:64]
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"python" in head.split(b"\n", 1)[0]
+
+
+def test_public_modules_are_the_documented_ones_and_the_rest_is_private():
+    assert documented_public_modules() == sorted(PUBLIC)
+    private = [m for m in MODULES if m not in PUBLIC]
+    assert all(m.startswith("_") for m in private), private
+
+
+@pytest.mark.parametrize(
+    "path", python_files(*OUTSIDE_LIB), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_nothing_outside_lib_imports_a_private_module(path):
+    private = sorted((imported_modules(path) & set(MODULES)) - set(PUBLIC))
+    assert private == [], f"{path.relative_to(ROOT)} imports private charms.reactive modules"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_module_imports_another_modules_private_name(module):
+    found = []
+    for node in ast.walk(ast.parse((PACKAGE / f"{module}.py").read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("charms.reactive"):
+            found += [
+                a.name for a in node.names if a.name.startswith("_") and a.name not in MODULES
+            ]
+    assert found == []
 
 
 def test_every_module_is_in_the_documented_graph():
@@ -111,7 +182,7 @@ BOOTSTRAP = ROOT / "lib" / "reactive_bootstrap"
 
 @pytest.mark.parametrize(
     "path",
-    sorted([*BOOTSTRAP.glob("*.py"), *(ROOT / "reactive_harness").glob("*.py")]),
+    sorted([*BOOTSTRAP.glob("*.py"), *(ROOT / "reactive_harness").rglob("*.py")]),
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_other_modules_stay_small(path):

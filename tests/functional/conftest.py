@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from charm_assembly import REPO, assemble
 
+from helpers.charm_assembly import REPO, assemble
 from reactive_harness import Model
 
 FIXTURE = REPO / "tests" / "data" / "charm"

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from charm_assembly import REPO, assemble
 
-from charms.reactive.config_flags import PREVIOUS_KEY
+from charms.reactive._config_flags import PREVIOUS_KEY
+from helpers.charm_assembly import REPO, assemble
 from reactive_harness import Model
 
 FIXTURE = REPO / "tests" / "data" / "config_charm"

@@ -10,7 +10,7 @@ from reactive_harness import Model
 from reactive_harness.inprocess import InProcessExecutor, is_reactive_hook
 
 HANDLERS = """
-from charms.reactive import hook, set_flag, when_not, runtime
+from charms.reactive import _runtime, hook, set_flag, when_not
 from charms.reactive import flags
 
 
@@ -21,7 +21,7 @@ def install():
 
 @hook("x-relation-joined")
 def joined():
-    rt = runtime.current()
+    rt = _runtime.current()
     rt.tools.relation_set(rt.context.relation_id, {"hello": rt.context.unit_name})
     if rt.tools.config_get().get("explode"):
         raise RuntimeError("boom in handler")

@@ -1,9 +1,10 @@
 """Fixtures for the relations tests: a charm directory with test interface layers, and hooks.
 
 A test builds a :class:`Charm` (metadata.yaml + ``hooks/relations/<interface>/<role>.py``),
-describes the model in its :class:`~fakes.FakeHookTools` (relation ids, units, bags), and runs
-code inside ``charm.hook(...)``: an activated Runtime made from that hook's environment, with
-``begin_hook``/``end_hook`` around the body and a commit at the end, as ``main()`` does.
+describes the model in its :class:`~helpers.fakes.FakeHookTools` (relation ids, units, bags),
+and runs code inside ``charm.hook(...)``: an activated Runtime made from that hook's
+environment, with the RelationBase lifecycle participant's ``begin``/``end`` around the body and
+a commit at the end, as ``main()`` does.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any
 import pytest
 from charmhelpers.core import unitdata
 
-from charms.reactive import relations, runtime
-from charms.reactive.runtime import Runtime
-from fakes import FakeHookTools, make_context
+from charms.reactive import _runtime, relations
+from charms.reactive._lifecycle import Hook
+from charms.reactive._runtime import Runtime
+from helpers.fakes import FakeHookTools, make_context
 
 METADATA = """\
 name: local
@@ -153,13 +155,14 @@ class Charm:
             env["departing_unit"] = departing
         self.tools.calls.clear()
         rt = Runtime(make_context(self.dir, name, **env), self.tools)
-        with runtime.activate(rt):
+        participant, hook = relations.ConversationLifecycle(), Hook(rt, False, ())
+        with _runtime.activate(rt):
             try:
                 if lifecycle:
-                    relations.begin_hook(rt)
+                    participant.begin(hook)
                 yield rt
                 if lifecycle:
-                    relations.end_hook(rt)
+                    participant.end(hook)
             except BaseException:
                 rt.rollback()
                 raise

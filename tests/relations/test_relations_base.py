@@ -7,14 +7,14 @@ import json
 import pytest
 
 from charms.reactive import flags, relations
-from charms.reactive.conversations import Conversation, scopes
+from charms.reactive._conversations import Conversation, scopes
+from charms.reactive._relation_lookup import RelationFactory, lookup
 from charms.reactive.errors import (
     AmbiguousConversationError,
     ConversationNotFoundError,
     RelationImplementationError,
     RelationNotFoundError,
 )
-from charms.reactive.relation_lookup import RelationFactory, lookup
 from charms.reactive.relations import RelationBase, relation_call
 
 # --- AutoAccessors --------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def test_endpoint_from_flag_asks_the_class_for_endpoint_flags(charm):
     charm.write(
         "hooks/relations/svc/provides.py",
         """
-        from charms.reactive.relation_lookup import RelationFactory
+        from charms.reactive._relation_lookup import RelationFactory
 
         class Custom(RelationFactory):
             @classmethod

@@ -7,14 +7,14 @@ import json
 import pytest
 
 from charms.reactive import flags
-from charms.reactive.conversation_store import (
+from charms.reactive._conversation_store import (
     conversation_key,
     is_relation_flag_value,
     parse_record,
     stored_records,
     unit_order,
 )
-from charms.reactive.conversations import (
+from charms.reactive._conversations import (
     ALL,
     TOGGLE,
     Conversation,

@@ -1,4 +1,4 @@
-"""begin_hook / end_hook: migration, repair, implicit departure and -broken in every scope."""
+"""The RelationBase lifecycle participant: migration, repair, departure, -broken in every scope."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import json
 import pytest
 
 from charms.reactive import relations
-from charms.reactive.runtime import Runtime
-from fakes import make_context
+from charms.reactive._handlers import Registry
+from charms.reactive._lifecycle import HookLifecycle
+from charms.reactive._runtime import Runtime
+from helpers.fakes import make_context
 
 KEY = "reactive.conversations."
 
@@ -287,11 +289,11 @@ def test_upgrade_charm_reconciles_service_conversations(charm):
     assert json.loads(charm.flags()["api.up"])["conversations"] == [f"{KEY}api:1.c"]
 
 
-def test_begin_and_end_hook_activate_the_runtime_they_are_given(charm):
+def test_the_lifecycle_activates_the_runtime_its_participants_act_on(charm):
     join_all(charm, "website", {"1": ["a/0"]})
     with charm.hook("relation-departed", "website:1", "a/0", lifecycle=False) as rt:
         pass
-    # Called with a runtime that is not the current one: they still act on it.
+    # A lifecycle run on a runtime that is not the current one: its participants act on it.
     ctx = make_context(
         charm.dir,
         "website-relation-departed",
@@ -300,9 +302,11 @@ def test_begin_and_end_hook_activate_the_runtime_they_are_given(charm):
         remote_unit="a/0",
     )
     other = Runtime(ctx, charm.tools)
-    relations.begin_hook(other)
-    relations.end_hook(other)
-    other.commit()
+    lifecycle = HookLifecycle(other, Registry())
+    lifecycle.register(relations.ConversationLifecycle())
+    reports = []
+    lifecycle.run(False, reports.append)
+    assert reports == [None]
     assert charm.conversations() == {}
     assert rt is not other
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from relsupport import copy_subject
 
+from helpers.reliability import copy_subject
 from reactive_harness import Model
 
 

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from relsupport import DATA, LIB, REMOTE, snapshot
 
+from helpers.reliability import DATA, LIB, REMOTE, snapshot
 from reactive_harness import Model, SubprocessExecutor
 from reactive_harness.inprocess import InProcessExecutor
 
@@ -316,8 +316,8 @@ def test_second_hook_gives_up_with_hook_lock_error(related: Model):
     script = related.unit(UNIT).charm_dir / "impatient.py"
     script.write_text(
         f"import sys\nsys.path.insert(0, {str(LIB)!r})\n"
-        "from charms.reactive import _main, runtime\n"
-        "with runtime.activate(runtime.Runtime.from_environ()) as rt:\n"
+        "from charms.reactive import _main, _runtime\n"
+        "with _runtime.activate(_runtime.Runtime.from_environ()) as rt:\n"
         "    _main.run_hook(rt, lock_timeout=0.2)\n"
     )
     record = related.exec(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from relsupport import REMOTE
 
+from helpers.reliability import REMOTE
 from reactive_harness import Model
 from reactive_harness.inprocess import InProcessExecutor
 

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from relsupport import REMOTE, copy_subject
 
+from helpers.reliability import REMOTE, copy_subject
 from reactive_harness import Model
 from reactive_harness.inprocess import InProcessExecutor
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from relsupport import REMOTE
-
+from helpers.reliability import REMOTE
 from reactive_harness import Model
 from reactive_harness.inprocess import InProcessExecutor
 

@@ -14,8 +14,8 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
-from relsupport import REMOTE, snapshot
 
+from helpers.reliability import REMOTE, snapshot
 from reactive_harness import Model, SettleLimitError, SubprocessExecutor
 from reactive_harness.inprocess import InProcessExecutor
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from charms.reactive.hookcache import CachedHookTools
-from fakes import FakeHookTools
+from charms.reactive._hookcache import CachedHookTools
+from helpers.fakes import FakeHookTools
 
 
 @pytest.fixture

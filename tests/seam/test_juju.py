@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from charms.reactive.errors import HookContextError, HookToolError
-from charms.reactive.juju import HookContext, SubprocessHookTools
+from charms.reactive.juju import HookContext, SubprocessHookTools, ToolResult
 
 
 def test_context_reads_relation_hook_environment(tmp_path):
@@ -180,3 +180,37 @@ def test_relation_get_values_are_strings(fake_tools, monkeypatch):
 
 def test_fixture_scripts_are_executable(fake_tools, tmp_path):
     assert all(p.stat().st_mode & stat.S_IXUSR for p in Path(tmp_path / "bin").iterdir())
+
+
+def test_an_injected_runner_gets_each_command_and_the_tools_parse_its_output():
+    calls = []
+
+    def runner(argv, stdin):
+        calls.append((list(argv), stdin))
+        if argv[0] == "relation-list":
+            return ToolResult(2, "", 'ERROR invalid value "db:9" for option -r\n')
+        if argv[0] == "relation-set":
+            return ToolResult(0, "", "")
+        return ToolResult(0, '{"host": "h", "port": 5432}\n', "")
+
+    tools = SubprocessHookTools(runner)
+
+    assert tools.relation_get("db:1", "mysql/0") == {"host": "h", "port": "5432"}
+    tools.relation_set("db:1", {"a": "1"})
+    with pytest.raises(HookToolError) as err:
+        tools.relation_list("db:9")
+
+    assert calls == [
+        (["relation-get", "--format=json", "-r", "db:1", "-", "mysql/0"], None),
+        (["relation-set", "-r", "db:1", "--file", "-"], '{"a": "1"}'),
+        (["relation-list", "--format=json", "-r", "db:9"], None),
+    ]
+    assert err.value.returncode == 2
+    assert "db:9" in str(err.value)
+
+
+def test_bad_json_from_an_injected_runner_is_a_hook_tool_error():
+    tools = SubprocessHookTools(lambda argv, stdin: ToolResult(0, "not json", ""))
+
+    with pytest.raises(HookToolError, match="output is not JSON"):
+        tools.relation_ids("db")

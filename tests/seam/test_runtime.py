@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from charms.reactive import runtime
+from charms.reactive import _runtime
+from charms.reactive._runtime import Runtime
 from charms.reactive.errors import MetadataError
-from charms.reactive.runtime import Runtime
-from fakes import FakeHookTools, make_context
+from helpers.fakes import FakeHookTools, make_context
 
 
 def stored(db) -> dict[str, str]:
@@ -33,19 +33,26 @@ def rt(tmp_path):
 
 def test_activate_makes_runtime_current_and_restores(rt):
     outer = Runtime(rt.context, FakeHookTools())
-    with runtime.activate(outer):
-        with runtime.activate(rt):
-            assert runtime.current() is rt
-        assert runtime.current() is outer
+    with _runtime.activate(outer):
+        with _runtime.activate(rt):
+            assert _runtime.current() is rt
+        assert _runtime.current() is outer
 
 
 def test_commit_flushes_kv_and_relation_writes(rt, tmp_path):
     rt.kv.set("reactive.states.x", None)
     rt.tools.relation_set("db:1", {"a": "1"})
-    calls = []
-    rt.on_commit.append(lambda: calls.append("cb"))
-    rt.commit()
-    assert calls == ["cb"]
+    seen = []
+
+    def before_store():
+        # After the relation writes were sent, before the store is committed.
+        committed = stored(tmp_path / ".unit-state.db")
+        seen.append(
+            (dict(rt.tools.inner.bags["db:1"]["local/0"]), "reactive.states.x" in committed)
+        )
+
+    rt.commit(before_store=before_store)
+    assert seen == [({"a": "1"}, False)]
     assert stored(tmp_path / ".unit-state.db")["reactive.states.x"] == "null"
     assert rt.tools.inner.bags["db:1"]["local/0"] == {"a": "1"}
 
@@ -68,12 +75,16 @@ def test_kv_is_charmhelpers_singleton_shared_with_charm_code(rt):
 
 
 def test_metadata_is_read_once_and_answers_roles(rt, tmp_path):
-    assert rt.metadata.role_and_interface("db") == ("requires", "mysql")
-    assert rt.metadata.role_and_interface("cluster") == ("peers", "peer")
-    assert rt.metadata.role_and_interface("nope") is None
+    def role_and_interface(name):
+        spec = rt.metadata.endpoints.get(name)
+        return (spec.role, spec.interface) if spec else None
+
+    assert role_and_interface("db") == ("requires", "mysql")
+    assert role_and_interface("cluster") == ("peers", "peer")
+    assert role_and_interface("nope") is None
     assert rt.metadata.relations_for("requires", "mysql") == ["db", "db2"]
     (tmp_path / "metadata.yaml").write_text("garbage: [")
-    assert rt.metadata.role_and_interface("db") == ("requires", "mysql")
+    assert role_and_interface("db") == ("requires", "mysql")
 
 
 @pytest.mark.parametrize(

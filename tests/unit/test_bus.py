@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from charms.reactive import bus, conditions
+from charms.reactive import _conditions, bus
+from charms.reactive._handlers import ExternalHandler, Registry, use_registry
 from charms.reactive.errors import DispatchLimitError
 from charms.reactive.flags import get_flags, set_flag
-from charms.reactive.handlers import ExternalHandler, Registry, use_registry
 
 LOG = """
 LOG = []
@@ -89,7 +89,7 @@ def test_import_errors_propagate(rt, registry, write):
 
 
 HANDLERS = """
-from charms.reactive import hook, when, when_not, set_flag, clear_flag, only_once
+from charms.reactive import clear_flag, hook, only_once, set_flag, when, when_not
 from reactive.log import LOG
 
 @hook('update-status')
@@ -128,7 +128,7 @@ def test_dispatch_persists_the_phase_as_1x(rt, registry, write):
 
     run(rt, registry)
 
-    assert rt.kv.get(conditions.PHASE_KEY) == "other"
+    assert rt.kv.get(_conditions.PHASE_KEY) == "other"
     assert rt.kv.get("reactive.state_watch") is None
 
 
@@ -137,7 +137,7 @@ def test_flags_set_in_an_iteration_take_effect_in_the_next(rt, registry, write):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import when, when_not, set_flag
+        from charms.reactive import set_flag, when, when_not
         from reactive.log import LOG
 
         @when('b')
@@ -167,7 +167,7 @@ def test_clearing_a_flag_retests_the_rest_of_the_queue(rt, registry, write):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import when, clear_flag
+        from charms.reactive import clear_flag, when
         from reactive.log import LOG
 
         @when('a')
@@ -193,7 +193,7 @@ def test_handler_rerun_only_when_its_flags_change(rt, registry, write):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import when, set_flag, is_flag_set
+        from charms.reactive import is_flag_set, set_flag, when
         from reactive.log import LOG
 
         @when('a')
@@ -218,7 +218,7 @@ def test_dispatch_that_never_settles_names_the_flags(rt, registry, write):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import when, when_not, set_flag, clear_flag
+        from charms.reactive import clear_flag, set_flag, when, when_not
 
         @when_not('flip')
         def on():
@@ -245,7 +245,7 @@ def test_restricted_dispatch_runs_only_restricted_handlers(hook_runtime, registr
     write(
         "reactive/h.py",
         """
-        from charms.reactive import collect_metrics, only_once, when_not, meter_status_changed
+        from charms.reactive import collect_metrics, meter_status_changed, only_once, when_not
         from reactive.log import LOG
 
         @collect_metrics()
@@ -270,7 +270,7 @@ def test_restricted_dispatch_runs_only_restricted_handlers(hook_runtime, registr
     bus.dispatch(True, rt=rt, registry=registry)
 
     assert log_of() == ["metrics"]
-    assert rt.kv.get(conditions.PHASE_KEY) == "restricted"
+    assert rt.kv.get(_conditions.PHASE_KEY) == "restricted"
 
 
 def test_only_once_runs_in_the_hooks_phase_of_one_hook_only(hook_runtime, registry, write):
@@ -278,7 +278,7 @@ def test_only_once_runs_in_the_hooks_phase_of_one_hook_only(hook_runtime, regist
     write(
         "reactive/h.py",
         """
-        from charms.reactive import only_once, hook
+        from charms.reactive import hook, only_once
         from reactive.log import LOG
 
         @hook('install')
@@ -305,7 +305,7 @@ def test_when_file_changed_fires_every_handler_of_the_file_once(hook_runtime, re
     write(
         "reactive/h.py",
         f"""
-        from charms.reactive import when_file_changed, set_flag
+        from charms.reactive import set_flag, when_file_changed
         from reactive.log import LOG
 
         @when_file_changed({str(target)!r})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from charms.reactive import cli, conditions, get_flags, helpers, set_flag
+from charms.reactive import _conditions, cli, get_flags, helpers, set_flag
 from charms.reactive.trace import HookTrace, save_trace
 
 LIB = str(Path(__file__).resolve().parents[2] / "lib")
@@ -123,7 +123,7 @@ def test_get_flags_prints_nothing_when_no_flag_is_set(rt, capsys):
 )
 def test_handler_tests_respect_the_persisted_phase(rt, phase, argv, code):
     set_flag("a")
-    rt.kv.set(conditions.PHASE_KEY, phase)
+    rt.kv.set(_conditions.PHASE_KEY, phase)
 
     assert run(*argv) == code
 
@@ -158,7 +158,7 @@ def test_register_trigger_refuses_callbacks(rt, capsys):
 
 def test_test_prints_the_handlers_whose_tests_pass(rt, capsys):
     set_flag("a")
-    rt.kv.set(conditions.PHASE_KEY, "other")
+    rt.kv.set(_conditions.PHASE_KEY, "other")
 
     code = run(
         "test",
@@ -174,7 +174,7 @@ def test_test_prints_the_handlers_whose_tests_pass(rt, capsys):
 def test_test_after_iteration_zero_needs_a_changed_flag(rt, capsys):
     set_flag("a")
     set_flag("b")
-    rt.kv.set(conditions.PHASE_KEY, "other")
+    rt.kv.set(_conditions.PHASE_KEY, "other")
     rt.kv.set("reactive.state_watch", {"iteration": 1, "changes": ["b"], "pending": []})
 
     run("test", "on_a id1 when a", "on_b id2 when b", "always id3 only_once ''")

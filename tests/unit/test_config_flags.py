@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from charms.reactive import bus, config_flags, flags
+from charms.reactive import _config_flags, bus, flags
+from charms.reactive._lifecycle import Hook
 from charms.reactive.errors import MetadataError
 
 CONFIG_YAML = """\
@@ -24,8 +25,15 @@ def configured(write, tools):
 
 
 def begin(rt, registry):
+    """Run the participant's begin; return it if it managed the flags, else None."""
     bus.discover(rt)
-    return config_flags.begin(rt, registry.handlers(rt))
+    participant = _config_flags.ConfigFlags()
+    participant.begin(Hook(rt, False, registry.handlers(rt)))
+    return participant if participant.options else None
+
+
+def end(rt, participant):
+    participant.end(Hook(rt, False, ()))
 
 
 def config_flag_names(rt):
@@ -43,8 +51,8 @@ def test_a_handler_condition_on_a_config_flag_turns_them_on(rt, registry, write,
         "config.changed", "config.changed.debug", "config.changed.name", "config.changed.port",
         "config.default.debug", "config.default.name", "config.default.port", "config.set.port",
     ]  # fmt: skip
-    assert rt.kv.get(config_flags.PREVIOUS_KEY) == {"port": 8080, "debug": False, "name": None}
-    config_flags.end(state)
+    assert rt.kv.get(_config_flags.PREVIOUS_KEY) == {"port": 8080, "debug": False, "name": None}
+    end(rt, state)
     assert config_flag_names(rt) == [
         "config.default.debug",
         "config.default.name",
@@ -78,7 +86,7 @@ def test_an_executable_handler_mentioning_a_config_flag_turns_them_on(
 ):
     write("reactive/b.sh", "#!/bin/bash\n# @when 'config.changed.port'\n", executable=True)
 
-    assert config_flags.wanted(rt, registry.handlers(rt)) is False  # not discovered yet
+    assert _config_flags.wanted(rt, registry.handlers(rt)) is False  # not discovered yet
     assert begin(rt, registry) is not None
 
 
@@ -86,7 +94,7 @@ def test_only_changed_options_are_reported(hook_runtime, registry, write, tools,
     write("reactive/a.py", "from charms.reactive import when\n@when('config.changed')\n"
           "def f():\n    pass\n")  # fmt: skip
     rt = hook_runtime("install")
-    config_flags.end(begin(rt, registry))
+    end(rt, begin(rt, registry))
     rt.kv.flush()
     tools.config = {"port": 9090, "debug": False}
 
@@ -124,9 +132,9 @@ def test_a_malformed_config_yaml_is_named(charm_dir, text, message):
     (charm_dir / "config.yaml").write_text(text)
 
     with pytest.raises(MetadataError, match=message) as err:
-        config_flags.declared_options(charm_dir)
+        _config_flags.declared_options(charm_dir)
     assert str(charm_dir / "config.yaml") in str(err.value)
 
 
 def test_no_config_yaml_declares_no_option(charm_dir):
-    assert config_flags.declared_options(charm_dir) == {}
+    assert _config_flags.declared_options(charm_dir) == {}

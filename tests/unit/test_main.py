@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from charms.reactive import _main, get_flags, main, runtime, set_flag
+from charms.reactive import _main, _runtime, get_flags, main, set_flag
 from charms.reactive.errors import HookLockError
 from charms.reactive.trace import load_trace
 
@@ -55,7 +55,7 @@ def test_a_failing_hook_leaves_the_store_exactly_as_before(hook_runtime, write):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import when, set_flag, clear_flag, data_changed
+        from charms.reactive import clear_flag, data_changed, set_flag, when
         @when('before')
         def breaks():
             set_flag('during')
@@ -124,7 +124,7 @@ def test_external_handler_flags_count_as_changes(hook_runtime, write, monkeypatc
     write(
         "reactive/z.py",
         """
-        from charms.reactive import when, set_flag
+        from charms.reactive import set_flag, when
         @when('from.external')
         def after():
             set_flag('python.saw.it')
@@ -177,7 +177,7 @@ def test_main_logs_two_lines_at_the_end(hook_runtime, write, tools):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import hook, when, set_flag
+        from charms.reactive import hook, set_flag, when
         @hook('install')
         def install():
             set_flag('installed')
@@ -288,7 +288,7 @@ def test_charmhelpers_callbacks_run_around_dispatch(hook_runtime, write):
         "reactive/h.py",
         """
         from charmhelpers.core import hookenv
-        from charms.reactive import when, set_flag, is_flag_set
+        from charms.reactive import is_flag_set, set_flag, when
         LOG = []
         hookenv.atstart(lambda: set_flag('from.atstart'))
         hookenv.atexit(lambda: LOG.append(('atexit', is_flag_set('from.handler'))))
@@ -386,11 +386,11 @@ def test_main_without_an_active_runtime_builds_one_from_the_environment(
     monkeypatch.setenv("JUJU_HOOK_NAME", "install")
     monkeypatch.setenv("UNIT_STATE_DB", str(db))
     monkeypatch.setenv("PATH", "/nonexistent")  # juju-log cannot run: logged to stderr instead
-    assert runtime.active() is None
+    assert _runtime.active() is None
 
     main()
 
-    assert runtime.active() is None
+    assert _runtime.active() is None
     assert [k for k, _ in stored_rows(db) if k.startswith("reactive.states.")] == [
         "reactive.states.done"
     ]
@@ -404,7 +404,7 @@ def test_a_hook_that_changes_nothing_writes_nothing(hook_runtime, write):
     write(
         "reactive/h.py",
         """
-        from charms.reactive import hook, when, set_flag
+        from charms.reactive import hook, set_flag, when
         @hook('install')
         def install():
             set_flag('installed')

@@ -8,7 +8,7 @@ from charms.reactive import main
 from charms.reactive.trace import HookTrace, NullTracer, load_trace, render, trace_path
 
 HANDLERS = """
-from charms.reactive import hook, when, when_not, set_flag, clear_flag
+from charms.reactive import clear_flag, hook, set_flag, when, when_not
 
 @hook('install')
 def install():

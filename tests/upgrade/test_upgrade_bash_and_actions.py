@@ -6,8 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from upgrade_support import REMOTE, build, hosts_action
-
+from helpers.upgrade import REMOTE, build, hosts_action
 from reactive_harness import Model
 
 

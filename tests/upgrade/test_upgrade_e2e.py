@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from upgrade_support import CHARM, REMOTE, differences, hosts_action, snapshot
 
 from devtools import charmbuild
+from helpers.upgrade import CHARM, REMOTE, differences, hosts_action, snapshot
 from reactive_harness import Model
 
 
@@ -91,7 +91,7 @@ def test_upgrade_from_reference_keeps_state(both_runs: dict[str, dict[str, Any]]
 def built_charm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture charm built on this layer by charm-build (offline), bash handler left out.
 
-    The other runs leave the bash handler out too (see ``upgrade_support.build``); it is
+    The other runs leave the bash handler out too (see ``helpers.upgrade.build``); it is
     covered by ``test_upgrade_bash_and_actions``.
     """
     scratch = tmp_path_factory.mktemp("charm-build")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from upgrade_support import REMOTE, write_kv
-
+from helpers.upgrade import REMOTE, write_kv
 from reactive_harness import Model
 
 
 def test_upgrade_charm_drops_local_data_of_departed_unit_conversations(
     new_model, charms: dict[str, Path]
 ) -> None:
-    """1.x's depart() unset a unit conversation but leaked its local data (anchor §1.5)."""
+    """1.x's depart() unset a unit conversation but leaked its local data."""
     model: Model = new_model("leftovers")
     model.deploy(charms["ours"], "subject")
     model.deploy(REMOTE, "remote")

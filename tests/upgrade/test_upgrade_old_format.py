@@ -1,4 +1,4 @@
-"""Conversations in the pre-namespace format (before charms.reactive 0.4, anchor §1.6).
+"""Conversations in the pre-namespace format (before charms.reactive 0.4).
 
 A unit's .unit-state.db is rewritten as a pre-2016 charms.reactive left it: conversations keyed
 by relation *name* (``reactive.conversations.<relation name>.<scope>``, with a
@@ -13,8 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from upgrade_support import REMOTE, differences, write_kv
-
+from helpers.upgrade import REMOTE, differences, write_kv
 from reactive_harness import Model, Unit
 
 PREFIX = "reactive.conversations."

@@ -2,7 +2,7 @@
 
 A flag is set when its key ``reactive.states.<flag>`` exists in the unit's key-value store
 (its value is ``null`` for plain flags, as in charms.reactive 1.x). Every read and write goes
-through ``runtime.current().kv``, so changes become permanent only when the hook commits.
+through ``_runtime.current().kv``, so changes become permanent only when the hook commits.
 
 Each change of a flag (set when unset, cleared when set) is recorded in the hook's
 :class:`FlagWatch`, which the dispatcher uses to decide which handlers to test again, and which
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from charms.reactive import runtime
+from charms.reactive import _runtime
 from charms.reactive.errors import TriggerDefinitionError
 
 __all__ = [
@@ -97,16 +97,16 @@ class FlagWatch:
         }
 
 
-def flag_watch(rt: runtime.Runtime | None = None) -> FlagWatch:
+def flag_watch(rt: _runtime.Runtime | None = None) -> FlagWatch:
     """Return the :class:`FlagWatch` of a runtime (default: the current one)."""
-    rt = rt or runtime.current()
+    rt = rt or _runtime.current()
     watch = rt.scratch.get(_WATCH)
     if not isinstance(watch, FlagWatch):
         watch = rt.scratch[_WATCH] = FlagWatch()
     return watch
 
 
-def _callbacks(rt: runtime.Runtime) -> dict[tuple[str, str], list[Callable[[], Any]]]:
+def _callbacks(rt: _runtime.Runtime) -> dict[tuple[str, str], list[Callable[[], Any]]]:
     callbacks = rt.scratch.get(_CALLBACKS)
     if callbacks is None:
         callbacks = rt.scratch[_CALLBACKS] = {}
@@ -129,7 +129,7 @@ def set_flag(flag: str, value: Any = None) -> None:
         flag: The flag's name.
         value: A JSON-serialisable value kept with the flag (``None`` for plain flags).
     """
-    rt = runtime.current()
+    rt = _runtime.current()
     key = FLAG_PREFIX + _check_flag(flag)
     was_set = rt.kv.get(key, _MISSING) is not _MISSING
     rt.kv.set(key, value)
@@ -144,7 +144,7 @@ def clear_flag(flag: str) -> None:
     When it was set, the change is recorded (the dispatcher then re-tests the handlers still
     queued) and the flag's clear-triggers fire.
     """
-    rt = runtime.current()
+    rt = _runtime.current()
     key = FLAG_PREFIX + _check_flag(flag)
     if rt.kv.get(key, _MISSING) is _MISSING:
         return
@@ -163,24 +163,24 @@ def toggle_flag(flag: str, should_set: bool) -> None:
 
 def is_flag_set(flag: str) -> bool:
     """Return whether ``flag`` is set."""
-    return runtime.current().kv.get(FLAG_PREFIX + flag, _MISSING) is not _MISSING
+    return _runtime.current().kv.get(FLAG_PREFIX + flag, _MISSING) is not _MISSING
 
 
 def all_flags_set(*desired_flags: str) -> bool:
     """Return whether every one of ``desired_flags`` is set (true for none)."""
-    kv = runtime.current().kv
+    kv = _runtime.current().kv
     return all(kv.get(FLAG_PREFIX + f, _MISSING) is not _MISSING for f in desired_flags)
 
 
 def any_flags_set(*desired_flags: str) -> bool:
     """Return whether at least one of ``desired_flags`` is set (false for none)."""
-    kv = runtime.current().kv
+    kv = _runtime.current().kv
     return any(kv.get(FLAG_PREFIX + f, _MISSING) is not _MISSING for f in desired_flags)
 
 
 def get_flag_value(flag: str, default: Any = None) -> Any:
     """Return the value stored with ``flag``, or ``default`` when it is not set."""
-    return runtime.current().kv.get(FLAG_PREFIX + flag, default)
+    return _runtime.current().kv.get(FLAG_PREFIX + flag, default)
 
 
 def get_flags() -> list[str]:
@@ -190,14 +190,14 @@ def get_flags() -> list[str]:
 
 def get_unset_flags(*desired_flags: str) -> list[str]:
     """Return those of ``desired_flags`` that are not set, sorted."""
-    kv = runtime.current().kv
+    kv = _runtime.current().kv
     return sorted(f for f in set(desired_flags) if kv.get(FLAG_PREFIX + f, _MISSING) is _MISSING)
 
 
 def flag_values() -> dict[str, Any]:
     """Return every set flag with its value."""
     # getrange matches with SQL LIKE ('_' is a wildcard, case is ignored): keep exact prefixes.
-    found = runtime.current().kv.getrange(FLAG_PREFIX)
+    found = _runtime.current().kv.getrange(FLAG_PREFIX)
     return {k[len(FLAG_PREFIX) :]: v for k, v in found.items() if k.startswith(FLAG_PREFIX)}
 
 
@@ -233,7 +233,7 @@ def register_trigger(
         raise TriggerDefinitionError(
             f"register_trigger for {when or when_not!r} needs set_flag=, clear_flag= or callback="
         )
-    rt = runtime.current()
+    rt = _runtime.current()
     if when is not None:
         flag, prefix, kind = when, SET_TRIGGER_PREFIX, "set"
     else:
@@ -248,16 +248,16 @@ def register_trigger(
         _callbacks(rt).setdefault((kind, flag), []).append(callback)
 
 
-def trigger_flags(rt: runtime.Runtime | None = None) -> set[str]:
+def trigger_flags(rt: _runtime.Runtime | None = None) -> set[str]:
     """Return the flags that have a trigger (set or clear, stored or callback) in this hook."""
-    rt = rt or runtime.current()
+    rt = rt or _runtime.current()
     found = {flag for _, flag in _callbacks(rt)}
     for prefix in (SET_TRIGGER_PREFIX, CLEAR_TRIGGER_PREFIX):
         found.update(k[len(prefix) :] for k in rt.kv.getrange(prefix) if k.startswith(prefix))
     return found
 
 
-def _fire(rt: runtime.Runtime, flag: str, prefix: str, kind: str) -> None:
+def _fire(rt: _runtime.Runtime, flag: str, prefix: str, kind: str) -> None:
     record = rt.kv.get(prefix + flag)
     if record:
         for target in record.get("set_flag", []):
@@ -268,9 +268,9 @@ def _fire(rt: runtime.Runtime, flag: str, prefix: str, kind: str) -> None:
         callback()
 
 
-def clear_triggers(rt: runtime.Runtime | None = None) -> None:
+def clear_triggers(rt: _runtime.Runtime | None = None) -> None:
     """Forget every trigger (``main()`` does this at the end of each hook, as 1.x did)."""
-    rt = rt or runtime.current()
+    rt = rt or _runtime.current()
     if rt.kv_opened:
         for prefix in (SET_TRIGGER_PREFIX, CLEAR_TRIGGER_PREFIX):
             if rt.kv.getrange(prefix):  # a DELETE would open a write transaction

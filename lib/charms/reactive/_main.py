@@ -9,22 +9,34 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from charms.reactive import bus, config_flags, flags, handlers, runtime, trace
+from charms.reactive import _handlers, _runtime, flags, trace
+from charms.reactive._config_flags import ConfigFlags
+from charms.reactive._lifecycle import (
+    CharmhelpersCallbacks,
+    HookLifecycle,
+    SeriesUpgradeFlag,
+    TriggerReset,
+)
 from charms.reactive.errors import HookLockError, HookToolError, UnitStateError
+from charms.reactive.juju import HookContext, HookTools
+from charms.reactive.relations import ConversationLifecycle
 
-__all__ = ["LOCK_TIMEOUT", "RESTRICTED_HOOKS", "main", "run_hook"]
+__all__ = ["LOCK_TIMEOUT", "RESTRICTED_HOOKS", "hook_lifecycle", "main", "run_hook"]
 
 #: Hooks that run restricted: no atstart/atexit, only their own handlers.
 RESTRICTED_HOOKS: Final = ("collect-metrics", "meter-status-changed")
 #: Seconds to wait for another hook of the unit to release the state lock.
 LOCK_TIMEOUT: Final = 30.0
-#: Set in ``pre-series-upgrade``, cleared in ``post-series-upgrade`` (as 1.x does).
-SERIES_UPGRADE_FLAG: Final = "upgrade.series.in-progress"
 
 
-def main(relation_name: str | None = None) -> None:
+def main(
+    relation_name: str | None = None,
+    *,
+    context: HookContext | None = None,
+    tools: HookTools | None = None,
+) -> None:
     """Run the hook: discover handlers, dispatch, and commit the unit's state.
 
     Uses the active runtime (the emulator activates one), else builds one from the
@@ -32,29 +44,38 @@ def main(relation_name: str | None = None) -> None:
 
     Args:
         relation_name: Ignored; kept for compatibility with 1.x.
+        context: With ``tools``: the hook's context (default: read from the environment).
+        tools: Run the hook on these hook tools, with a handler registry of its own (handlers
+            registered earlier in the process are not dispatched). For hosts that run hooks
+            in their own process, such as the Juju emulator; Juju's hooks leave it out.
 
     Raises:
         BaseException: Whatever failed the hook, after the state was rolled back.
     """
-    rt = runtime.active()
-    if rt is not None:
-        run_hook(rt)
+    if tools is not None:
+        rt = _runtime.Runtime(context or HookContext.from_environ(), tools)
+        with _handlers.use_registry(_handlers.Registry()), _runtime.activate(rt):
+            run_hook(rt)
         return
-    with runtime.activate(runtime.Runtime.from_environ()) as rt:
+    active = _runtime.active()
+    if active is not None:
+        run_hook(active)
+        return
+    with _runtime.activate(_runtime.Runtime.from_environ()) as rt:
         run_hook(rt)
 
 
-def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+def run_hook(rt: _runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
     """Run one hook on ``rt``, holding the unit's state lock.
 
-    Steps: discover the handlers; unless restricted, manage the automatic flags (the
-    series-upgrade flag, and the ``config.*`` flags of :mod:`config_flags`), run
-    charmhelpers' ``atstart`` callbacks (when charm code imported ``hookenv``) and
-    ``relations.begin_hook``; dispatch; unless restricted, clear ``config.changed*``, run
-    the ``atexit`` callbacks, ``relations.end_hook`` and forget the triggers; commit.
-    ``SystemExit(0)`` from a handler ends the dispatch successfully. On any other exception
-    the state is rolled back (flags, conversations, buffered relation writes) and the
-    exception propagates.
+    The hook's life is one :class:`~charms.reactive._lifecycle.HookLifecycle`: discover the
+    handlers; unless restricted, the participants' ``begin`` (the series-upgrade flag,
+    layer-basic's ``config.*`` flags, charmhelpers' ``atstart`` callbacks when charm code
+    imported ``hookenv``, the RelationBase conversations); dispatch; the participants' ``end``
+    (clear ``config.changed*``, ``atexit`` callbacks, departures and ``-broken``, forget the
+    triggers); commit. ``SystemExit(0)`` from a handler ends the dispatch successfully. On any
+    other exception the state is rolled back (flags, conversations, buffered relation writes)
+    and the exception propagates.
 
     At the end (also on failure) at most two lines go to the juju log: an INFO (or ERROR)
     summary naming the handlers invoked (left out when no handler ran and nothing failed),
@@ -69,95 +90,45 @@ def run_hook(rt: runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None
     """
     # Without the unit name, relation code cannot tell its own bag from a remote one.
     rt.context.require_unit()
-    hook = rt.context.hook_name
-    restricted = hook in RESTRICTED_HOOKS
-    tracer = trace.HookTrace(hook, rt.context.unit_name)
+    restricted = rt.context.hook_name in RESTRICTED_HOOKS
+    tracer = trace.HookTrace(rt.context.hook_name, rt.context.unit_name)
     trace.install(rt, tracer)
-    with _state_lock(rt, lock_timeout):
-        try:
-            _run(rt, restricted)
-            _send(rt)
+
+    def report(error: BaseException | None) -> None:
+        if error is None:
             tracer.finish("ok", None, _flags_now(rt))
             _report(rt, tracer, restricted)
-            # The store is committed last, after the report's juju-log calls: a hook killed
-            # during any tool call (Juju then discards its relation writes and retries it)
-            # must leave the store as it was before the hook.
-            if rt.kv_opened:
-                rt.kv.flush()
+            return
+        detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        tracer.finish("error", f"{type(error).__name__}: {error}", None)
+        _report(rt, tracer, restricted, error=detail)
+
+    with _state_lock(rt, lock_timeout):
+        try:
+            hook_lifecycle(rt).run(restricted, report)
         except BaseException as exc:
-            rt.rollback()
-            detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            tracer.finish("error", f"{type(exc).__name__}: {exc}", None)
-            _report(rt, tracer, restricted, error=detail)
             if type(exc).__module__ == "sqlite3":  # "database is locked" names no file
                 raise UnitStateError(f"the unit state {rt.db_path}: {exc}") from exc
             raise
 
 
-def _run(rt: runtime.Runtime, restricted: bool) -> None:
-    relations = None
-    config = None
-    try:
-        bus.discover(rt)
-        if not restricted:
-            _manage_automatic_flags(rt)
-            config = config_flags.begin(rt, handlers.default_registry().handlers(rt))
-            _charmhelpers_callbacks("_run_atstart")
-            relations = _relations_module()
-            if relations is not None:
-                relations.begin_hook(rt)
-        bus.dispatch(restricted, rt=rt)
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise
-    if not restricted:
-        config_flags.end(config)
-        _charmhelpers_callbacks("_run_atexit")
-        relations = relations or _relations_module()
-        if relations is not None:
-            relations.end_hook(rt)
-        flags.clear_triggers(rt)
+def hook_lifecycle(rt: _runtime.Runtime) -> HookLifecycle:
+    """Return the lifecycle of one hook of ``rt`` with every participant, in order."""
+    lifecycle = HookLifecycle(rt)
+    lifecycle.register(SeriesUpgradeFlag())
+    lifecycle.register(ConfigFlags())
+    lifecycle.register(CharmhelpersCallbacks())
+    lifecycle.register(ConversationLifecycle())
+    lifecycle.register(TriggerReset())
+    return lifecycle
 
 
-def _send(rt: runtime.Runtime) -> None:
-    """Run ``Runtime.commit()`` but for the store: ``on_commit`` callbacks, relation writes."""
-    for callback in rt.on_commit:
-        callback()
-    rt.tools.flush()
-
-
-def _relations_module() -> Any:
-    try:
-        from charms.reactive import relations
-    except ModuleNotFoundError as err:  # the relations module may not be shipped yet
-        if err.name == "charms.reactive.relations":
-            return None
-        raise
-    return relations
-
-
-def _charmhelpers_callbacks(name: str) -> None:
-    # Only when charm code imported hookenv: importing it ourselves costs ~30 ms, and it
-    # cannot hold callbacks if nobody imported it.
-    hookenv = sys.modules.get("charmhelpers.core.hookenv")
-    if hookenv is not None:
-        getattr(hookenv, name)()
-
-
-def _manage_automatic_flags(rt: runtime.Runtime) -> None:
-    hook = rt.context.hook_name
-    if hook == "pre-series-upgrade":
-        flags.set_flag(SERIES_UPGRADE_FLAG)
-    elif hook == "post-series-upgrade":
-        flags.clear_flag(SERIES_UPGRADE_FLAG)
-
-
-def _flags_now(rt: runtime.Runtime) -> list[str] | None:
+def _flags_now(rt: _runtime.Runtime) -> list[str] | None:
     return flags.get_flags() if rt.kv_opened else None
 
 
 def _report(
-    rt: runtime.Runtime, tracer: trace.HookTrace, restricted: bool, error: str | None = None
+    rt: _runtime.Runtime, tracer: trace.HookTrace, restricted: bool, error: str | None = None
 ) -> None:
     lines = [f"Reactive main running for hook {tracer.hook}"]
     if restricted:
@@ -184,7 +155,7 @@ def _report(
 
 
 @contextmanager
-def _state_lock(rt: runtime.Runtime, timeout: float) -> Iterator[None]:
+def _state_lock(rt: _runtime.Runtime, timeout: float) -> Iterator[None]:
     """Hold an exclusive lock on ``<state db>.lock`` (Juju never runs two hooks of a unit)."""
     import fcntl
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from charms.reactive import conditions, flags, runtime, trace
+from charms.reactive import _conditions, _runtime, flags, trace
 from charms.reactive._compat import (
     State,
     StateList,
@@ -20,9 +21,7 @@ from charms.reactive._compat import (
     remove_state,
     set_state,
 )
-from charms.reactive.errors import DispatchLimitError
-from charms.reactive.flags import FlagWatch
-from charms.reactive.handlers import (
+from charms.reactive._handlers import (
     STATE_WATCH_KEY,
     ExternalHandler,
     Handler,
@@ -30,6 +29,8 @@ from charms.reactive.handlers import (
     Registry,
     default_registry,
 )
+from charms.reactive.errors import DispatchLimitError
+from charms.reactive.flags import FlagWatch
 
 __all__ = [
     "HANDLER_DIRS",
@@ -53,7 +54,7 @@ HANDLER_DIRS: Final = ("reactive", "hooks/reactive", "hooks/relations")
 MAX_ITERATIONS: Final = 100
 
 
-def discover(rt: runtime.Runtime | None = None, registry: Registry | None = None) -> None:
+def discover(rt: _runtime.Runtime | None = None, registry: Registry | None = None) -> None:
     """Load every handler of the charm into the registry.
 
     Puts ``$CHARM_DIR`` and ``$CHARM_DIR/hooks`` on ``sys.path``, then walks
@@ -66,7 +67,7 @@ def discover(rt: runtime.Runtime | None = None, registry: Registry | None = None
     objects. Files already loaded into this registry are skipped. Import errors propagate and
     fail the hook.
     """
-    rt = rt or runtime.current()
+    rt = rt or _runtime.current()
     registry = registry or default_registry()
     charm_dir = rt.context.charm_dir
     for entry in (str(charm_dir), str(charm_dir / "hooks")):
@@ -148,8 +149,9 @@ def _is_executable_handler(path: Path) -> bool:
 def dispatch(
     restricted: bool = False,
     *,
-    rt: runtime.Runtime | None = None,
+    rt: _runtime.Runtime | None = None,
     registry: Registry | None = None,
+    handlers: Sequence[HandlerLike] | None = None,
 ) -> None:
     """Run the registered handlers until the flags settle.
 
@@ -173,23 +175,29 @@ def dispatch(
     The phase is persisted under ``reactive.dispatch.phase`` as in 1.x (before each
     executable handler and at the end).
 
+    Args:
+        restricted: Run a restricted hook (rule 5).
+        rt: The hook's runtime (default: the current one).
+        registry: Where the handlers are registered (default: the default registry).
+        handlers: The registry's handlers for this hook, if already computed.
+
     Raises:
         DispatchLimitError: The flags did not settle.
     """
-    rt = rt or runtime.current()
-    registry = registry or default_registry()
-    handlers = registry.handlers(rt)
+    rt = rt or _runtime.current()
+    if handlers is None:
+        handlers = (registry or default_registry()).handlers(rt)
     watch = flags.flag_watch(rt)
     watch.reset()
     tracer = trace.current_tracer(rt)
     tracer.start(rt.context.hook_name, flags.get_flags())
     if restricted:
-        conditions.set_phase(rt, "restricted")
+        _conditions.set_phase(rt, "restricted")
         _run_queue(rt, "restricted", 0, [h for h in handlers if h.runs_in("restricted")])
     else:
-        conditions.set_phase(rt, "hooks")
+        _conditions.set_phase(rt, "hooks")
         _run_queue(rt, "hooks", 0, [h for h in handlers if h.runs_in("hooks")])
-        conditions.set_phase(rt, "other")
+        _conditions.set_phase(rt, "other")
         other = [h for h in handlers if h.runs_in("other")]
         last_ran: list[str] = []
         for iteration in range(MAX_ITERATIONS):
@@ -202,8 +210,8 @@ def dispatch(
             raise DispatchLimitError(
                 MAX_ITERATIONS, sorted(watch.changed | watch.pending), last_ran
             )
-    conditions.record_seen_files(rt)
-    conditions.persist_phase(rt)
+    _conditions.record_seen_files(rt)
+    _conditions.persist_phase(rt)
     if rt.kv.get(STATE_WATCH_KEY) is not None:
         rt.kv.unset(STATE_WATCH_KEY)
 
@@ -218,7 +226,7 @@ def _retest(handler: HandlerLike, watch: FlagWatch) -> bool:
 
 
 def _run_queue(
-    rt: runtime.Runtime, phase: str, iteration: int, candidates: list[HandlerLike]
+    rt: _runtime.Runtime, phase: str, iteration: int, candidates: list[HandlerLike]
 ) -> list[str]:
     """Test ``candidates``, run those that pass; return the ids of the handlers run."""
     tracer = trace.current_tracer(rt)

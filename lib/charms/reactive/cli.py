@@ -23,9 +23,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from charms.reactive import conditions, flags, helpers, runtime, trace
+from charms.reactive import _conditions, _runtime, flags, helpers, trace
+from charms.reactive._handlers import STATE_WATCH_KEY
 from charms.reactive.errors import ReactiveError
-from charms.reactive.handlers import STATE_WATCH_KEY
 
 __all__ = ["FORMATS", "main", "run_tests"]
 
@@ -59,7 +59,7 @@ def _parse_bool(text: str) -> bool:
 
 
 def _phase_is(phase: str) -> bool:
-    return conditions.current_phase(runtime.current()) == phase
+    return _conditions.current_phase(_runtime.current()) == phase
 
 
 def _flag_test(kind: str, desired: Sequence[str]) -> bool:
@@ -89,7 +89,7 @@ def run_tests(*handler_specs: str) -> str:
     Raises:
         ReactiveError: A spec is malformed or names an unknown test.
     """
-    watch = runtime.current().kv.get(STATE_WATCH_KEY) or {}
+    watch = _runtime.current().kv.get(STATE_WATCH_KEY) or {}
     passed: list[str] = []
     for spec in handler_specs:
         parts = shlex.split(spec)
@@ -125,7 +125,7 @@ def _render_template(source: str, target: str) -> _NoOutput:
         import jinja2
     except ImportError:
         raise ReactiveError("render_template needs jinja2, which is not installed") from None
-    templates = runtime.current().context.charm_dir / "templates"
+    templates = _runtime.current().context.charm_dir / "templates"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)))
     text = env.get_template(source).render(dict(os.environ))
     os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
@@ -141,7 +141,7 @@ def _relation_call(a: argparse.Namespace) -> Any:
 
 
 def _trace(a: argparse.Namespace) -> Any:
-    rt = runtime.current()
+    rt = _runtime.current()
     data = trace.load_trace(rt)
     if data is None:
         raise ReactiveError(f"no trace recorded yet ({trace.trace_path(rt)})")
@@ -295,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
-    rt = runtime.current()
+    rt = _runtime.current()
     try:
         result = args.run(args)
         rt.commit()

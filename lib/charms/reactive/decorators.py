@@ -1,6 +1,6 @@
 """The handler decorators: ``@when`` and friends, ``@hook``, ``@only_once``, ...
 
-Each decorator attaches a condition to the function's :class:`~charms.reactive.handlers.
+Each decorator attaches a condition to the function's :class:`~charms.reactive._handlers.
 HandlerSpec` in the default registry and returns the function unchanged (only
 :func:`not_unless` wraps it). Stacked decorators combine with AND. Mistakes fail when the
 decorator is applied, i.e. at discovery, with a
@@ -15,9 +15,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from charms.reactive import conditions, flags, helpers, runtime
+from charms.reactive import _conditions, _runtime, flags, helpers
+from charms.reactive._handlers import Handler, HandlerSpec, default_registry
 from charms.reactive.errors import HandlerDefinitionError
-from charms.reactive.handlers import Handler, HandlerSpec, default_registry
 
 __all__ = [
     "collect_metrics",
@@ -59,7 +59,7 @@ def _spec(func: Callable[..., Any], decorator: str) -> HandlerSpec:
     return default_registry().spec_for(func, code.co_filename, code.co_firstlineno, code.co_name)
 
 
-def _attach(func: F, decorator: str, condition: conditions.Condition) -> F:
+def _attach(func: F, decorator: str, condition: _conditions.Condition) -> F:
     spec = _spec(func, decorator)
     if condition.phase is not None:
         clash = [c for c in spec.conditions if c.phase not in (None, condition.phase)]
@@ -82,7 +82,7 @@ def _check_not_bare(decorator: str, args: tuple[Any, ...]) -> None:
         )
 
 
-def _flag_decorator(name: str, kind: conditions.FlagKind, legacy_args: bool) -> Any:
+def _flag_decorator(name: str, kind: _conditions.FlagKind, legacy_args: bool) -> Any:
     def decorator(*desired_flags: str) -> Decorator[Any]:
         _check_not_bare(name, desired_flags)
 
@@ -94,7 +94,7 @@ def _flag_decorator(name: str, kind: conditions.FlagKind, legacy_args: bool) -> 
                 raise HandlerDefinitionError(
                     f"{where(func)}: @{name} flags must be non-empty strings, got {bad[0]!r}"
                 )
-            _attach(func, name, conditions.FlagCondition(kind, tuple(desired_flags)))
+            _attach(func, name, _conditions.FlagCondition(kind, tuple(desired_flags)))
             if legacy_args:
                 _spec(func, name).args_factory = _flag_args
             return func
@@ -105,13 +105,13 @@ def _flag_decorator(name: str, kind: conditions.FlagKind, legacy_args: bool) -> 
     return decorator
 
 
-def _flag_args(rt: runtime.Runtime, handler: Handler) -> list[Any]:
+def _flag_args(rt: _runtime.Runtime, handler: Handler) -> list[Any]:
     """1.x legacy arguments: the relation instance of each ``@when`` flag that has one."""
     from charms.reactive import relations
 
     args: list[Any] = []
     for cond in handler.conditions:
-        if isinstance(cond, conditions.FlagCondition) and cond.kind == "all":
+        if isinstance(cond, _conditions.FlagCondition) and cond.kind == "all":
             for flag in cond.flags:
                 endpoint = relations.endpoint_from_flag(flag)
                 if endpoint is not None:
@@ -119,7 +119,7 @@ def _flag_args(rt: runtime.Runtime, handler: Handler) -> list[Any]:
     return args
 
 
-def _hook_args(rt: runtime.Runtime, handler: Handler) -> list[Any]:
+def _hook_args(rt: _runtime.Runtime, handler: Handler) -> list[Any]:
     """The relation instance of the running relation hook, if there is one."""
     if not rt.context.relation_name:
         return []
@@ -163,7 +163,7 @@ def hook(*hook_patterns: str) -> Decorator[Any]:
             problem = helpers.check_hook_pattern(pattern)
             if problem:
                 raise HandlerDefinitionError(f"{where(func)}: @hook: {problem}")
-        _attach(func, "hook", conditions.HookCondition(tuple(hook_patterns)))
+        _attach(func, "hook", _conditions.HookCondition(tuple(hook_patterns)))
         _spec(func, "hook").args_factory = _hook_args
         return func
 
@@ -183,7 +183,7 @@ def when_file_changed(
             raise HandlerDefinitionError(
                 f"{where(func)}: @when_file_changed() needs at least one file"
             )
-        _attach(func, "when_file_changed", conditions.FilesChanged(tuple(filenames), hash_type))
+        _attach(func, "when_file_changed", _conditions.FilesChanged(tuple(filenames), hash_type))
         return func
 
     return register
@@ -201,14 +201,14 @@ def only_once(action: Any = None) -> Any:
     """
 
     def register(func: F) -> F:
-        return _attach(func, "only_once", conditions.NotInvoked())
+        return _attach(func, "only_once", _conditions.NotInvoked())
 
     return register if action is None else register(action)
 
 
 def _restricted(decorator: str, hook_name: str, action: Any) -> Any:
     def register(func: F) -> F:
-        return _attach(func, decorator, conditions.RestrictedHook(hook_name))
+        return _attach(func, decorator, _conditions.RestrictedHook(hook_name))
 
     return register if action is None else register(action)
 
@@ -235,7 +235,7 @@ def not_unless(*desired_flags: str) -> Decorator[Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             missing = flags.get_unset_flags(*desired_flags)
             if missing:
-                runtime.current().tools.juju_log(
+                _runtime.current().tools.juju_log(
                     f"{where(func)} called before flag(s): {', '.join(missing)}", "WARNING"
                 )
             return func(*args, **kwargs)

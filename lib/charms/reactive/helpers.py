@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-from charms.reactive import runtime
+from charms.reactive import _runtime
 from charms.reactive._compat import all_states, any_states, is_state, toggle_state
+from charms.reactive._metadata import ROLES
 from charms.reactive.errors import HookPatternError
 from charms.reactive.flags import all_flags_set, any_flags_set
-from charms.reactive.metadata import ROLES
 
 __all__ = [
     "all_flags_set",
@@ -61,7 +61,7 @@ def data_changed(data_id: str, data: Any, hash_type: str = "md5") -> bool:
         hash_type: A ``hashlib`` algorithm name.
     """
     key = DATA_PREFIX + data_id
-    kv = runtime.current().kv
+    kv = _runtime.current().kv
     new = _data_hash(data, hash_type)
     changed = bool(kv.get(key) != new)
     kv.set(key, new)
@@ -70,7 +70,7 @@ def data_changed(data_id: str, data: Any, hash_type: str = "md5") -> bool:
 
 def is_data_changed(data_id: str, data: Any, hash_type: str = "md5") -> bool:
     """Return whether ``data`` differs from what is stored under ``data_id``; store nothing."""
-    return bool(runtime.current().kv.get(DATA_PREFIX + data_id) != _data_hash(data, hash_type))
+    return bool(_runtime.current().kv.get(DATA_PREFIX + data_id) != _data_hash(data, hash_type))
 
 
 def file_hash(path: str, hash_type: str = "md5") -> str | None:
@@ -86,13 +86,13 @@ def file_hash(path: str, hash_type: str = "md5") -> str | None:
 
 def stored_file_hash(path: str) -> str | None:
     """Return the hash last recorded for ``path`` (None if never recorded or missing)."""
-    value = runtime.current().kv.get(FILES_PREFIX + path)
+    value = _runtime.current().kv.get(FILES_PREFIX + path)
     return value if isinstance(value, str) else None
 
 
 def record_file_hash(path: str, digest: str | None) -> None:
     """Record ``digest`` as the hash of ``path``."""
-    runtime.current().kv.set(FILES_PREFIX + path, digest)
+    _runtime.current().kv.set(FILES_PREFIX + path, digest)
 
 
 def any_file_changed(filenames: Iterable[str | Callable[[], str]], hash_type: str = "md5") -> bool:
@@ -114,12 +114,12 @@ def any_file_changed(filenames: Iterable[str | Callable[[], str]], hash_type: st
 
 def was_invoked(invocation_id: str) -> bool:
     """Return whether :func:`mark_invoked` was called for ``invocation_id`` in any hook."""
-    return bool(runtime.current().kv.get(INVOKED_PREFIX + invocation_id, False))
+    return bool(_runtime.current().kv.get(INVOKED_PREFIX + invocation_id, False))
 
 
 def mark_invoked(invocation_id: str) -> None:
     """Remember (across hooks) that ``invocation_id`` was invoked."""
-    runtime.current().kv.set(INVOKED_PREFIX + invocation_id, True)
+    _runtime.current().kv.set(INVOKED_PREFIX + invocation_id, True)
 
 
 def check_hook_pattern(pattern: str) -> str | None:
@@ -164,7 +164,7 @@ def expand_hook_patterns(patterns: Sequence[str]) -> list[str]:
 
 
 def _relations_for(match: re.Match[str]) -> list[str]:
-    return runtime.current().metadata.relations_for(match.group(1), match.group(2))
+    return _runtime.current().metadata.relations_for(match.group(1), match.group(2))
 
 
 def _expand(
@@ -189,4 +189,4 @@ def any_hook(*hook_patterns: str) -> bool:
     Raises:
         HookPatternError: A pattern is malformed.
     """
-    return runtime.current().context.hook_name in expand_hook_patterns(hook_patterns)
+    return _runtime.current().context.hook_name in expand_hook_patterns(hook_patterns)

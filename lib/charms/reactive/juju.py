@@ -2,21 +2,29 @@
 
 :class:`HookContext` is what the hook environment says (read once per hook).
 :class:`HookTools` is the protocol every call to a Juju hook tool goes through;
-:class:`SubprocessHookTools` runs the real tools, each through a single ``_run()``.
-The Juju emulator provides its own implementation of the same protocol.
+:class:`SubprocessHookTools` runs the real tools, each through a single ``_run()`` that
+hands the command to a :data:`ToolRunner` (a process by default) and parses what it printed.
+The Juju emulator supplies its own runner (in-process hooks) or its own tool executables.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from charms.reactive.errors import HookContextError, HookToolError
 
-__all__ = ["HookContext", "HookTools", "SubprocessHookTools"]
+__all__ = [
+    "HookContext",
+    "HookTools",
+    "SubprocessHookTools",
+    "ToolResult",
+    "ToolRunner",
+    "run_subprocess",
+]
 
 
 def _env(environ: Mapping[str, str], name: str) -> str | None:
@@ -229,8 +237,49 @@ class HookTools(Protocol):
         ...
 
 
+class ToolResult(NamedTuple):
+    """What running one hook-tool command gave."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+#: Runs one hook-tool command: ``(argv, stdin)`` in, :class:`ToolResult` out. It raises
+#: :class:`~charms.reactive.errors.HookToolError` only when the command cannot be started.
+ToolRunner = Callable[[Sequence[str], "str | None"], ToolResult]
+
+
+def run_subprocess(argv: Sequence[str], stdin: str | None) -> ToolResult:
+    """Run a hook tool as a process (the default :data:`ToolRunner`).
+
+    Raises:
+        HookToolError: The executable could not be started.
+    """
+    import subprocess  # lazily: not needed to import charms.reactive
+
+    try:
+        # errors="replace": a tool printing non-UTF-8 bytes gets a HookToolError (bad JSON)
+        # rather than a UnicodeDecodeError naming no command.
+        proc = subprocess.run(
+            list(argv), input=stdin, capture_output=True, text=True, errors="replace", check=False
+        )
+    except OSError as err:
+        raise HookToolError(argv, -1, f"cannot run {argv[0]}: {err.strerror}") from None
+    return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+
+
 class SubprocessHookTools:
-    """:class:`HookTools` running Juju's executables, all through :meth:`_run`."""
+    """:class:`HookTools` running Juju's executables, all through :meth:`_run`.
+
+    How a command runs is the ``runner``'s business (a process by default; the Juju
+    emulator's in-process mode passes its own); building commands and parsing what they
+    print happens here only.
+    """
+
+    def __init__(self, runner: ToolRunner | None = None) -> None:
+        """Run tools with ``runner`` (default :func:`run_subprocess`)."""
+        self.runner: ToolRunner = runner or run_subprocess
 
     def _run(self, *args: str, stdin: str | None = None, parse: bool = True) -> Any:
         """Run one hook tool and return its parsed JSON output.
@@ -238,29 +287,21 @@ class SubprocessHookTools:
         Raises:
             HookToolError: The tool could not start, exited non-zero, or printed bad JSON.
         """
-        import json  # lazily, with subprocess: neither is needed to import charms.reactive
-        import subprocess
-
-        try:
-            # errors="replace": a tool printing non-UTF-8 bytes gets a HookToolError below
-            # (bad JSON) rather than a UnicodeDecodeError naming no command.
-            proc = subprocess.run(
-                args, input=stdin, capture_output=True, text=True, errors="replace", check=False
-            )
-        except OSError as err:
-            raise HookToolError(args, -1, f"cannot run {args[0]}: {err.strerror}") from None
-        if proc.returncode != 0:
-            raise HookToolError(args, proc.returncode, proc.stderr, proc.stdout)
+        result = self.runner(args, stdin)
+        if result.returncode != 0:
+            raise HookToolError(args, result.returncode, result.stderr, result.stdout)
         if not parse:
             return None
-        out = proc.stdout.strip()
+        out = result.stdout.strip()
         if not out:
             return None
+        import json  # lazily: not needed to import charms.reactive
+
         try:
             return json.loads(out)
         except ValueError:
             raise HookToolError(
-                args, proc.returncode, f"output is not JSON: {out[:200]!r}", proc.stdout
+                args, result.returncode, f"output is not JSON: {out[:200]!r}", result.stdout
             ) from None
 
     def relation_get(self, relation_id: str, unit: str) -> dict[str, str]:

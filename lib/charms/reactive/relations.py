@@ -12,23 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from charms.reactive import flags, relation_lifecycle, runtime
-from charms.reactive.conversation_store import conversation_key, is_relation_flag_value
-from charms.reactive.conversations import ALL as ALL  # 1.x name, not in its __all__ either
-from charms.reactive.conversations import (
+from charms.reactive import _relation_lifecycle, _runtime, flags
+from charms.reactive._conversation_store import conversation_key, is_relation_flag_value
+from charms.reactive._conversations import ALL as ALL  # 1.x name, not in its __all__ either
+from charms.reactive._conversations import (
     TOGGLE,
     Conversation,
     relation_conversations,
     scope_kind,
     scopes,
 )
+from charms.reactive._lifecycle import Hook
+from charms.reactive._relation_lookup import RelationFactory, lookup
 from charms.reactive.errors import (
     AmbiguousConversationError,
     ConversationNotFoundError,
     RelationNotFoundError,
 )
-from charms.reactive.relation_lookup import RelationFactory, lookup
-from charms.reactive.runtime import Runtime
 
 __all__ = [
     "RelationBase",
@@ -80,7 +80,7 @@ def _context_conversations(relation_name: str, scope: str) -> list[Conversation]
     the relation-wide one). Anywhere else: every stored conversation of the relation. Nothing
     is stored outside a hook of the relation.
     """
-    ctx = runtime.current().context
+    ctx = _runtime.current().context
     if ctx.relation_name != relation_name or not ctx.relation_id:
         return relation_conversations(relation_name)
     if ctx.remote_unit and not ctx.is_broken_hook:
@@ -192,7 +192,7 @@ class RelationBase(RelationFactory, metaclass=AutoAccessors):
             AmbiguousConversationError: Several relation ids have a conversation with this
                 scope and the hook does not say which.
         """
-        ctx = runtime.current().context
+        ctx = _runtime.current().context
         own = ctx.relation_name == self._relation_name and ctx.relation_id is not None
         kind = scope_kind(self.scope)
         if scope is None and kind != scopes.GLOBAL:
@@ -326,7 +326,7 @@ def endpoint_from_flag(flag: str) -> Any:
         name = flag.split(".")[1]
     elif "." in flag:
         name = flag.split(".", 1)[0]
-        if name not in runtime.current().metadata.endpoints:
+        if name not in _runtime.current().metadata.endpoints:
             return None
     else:
         return None
@@ -386,22 +386,26 @@ def _scope_of(relation_name: str) -> str | None:
     return None
 
 
-def begin_hook(rt: Runtime) -> None:
-    """Prepare stored conversations before dispatch (called by ``main()``).
+class ConversationLifecycle:
+    """The RelationBase machinery's part in every hook (a lifecycle participant).
 
-    Migrates conversations stored by charms.reactive before 0.4, repairs records 1.x stored
-    outside a relation context, and, in ``upgrade-charm``, drops units no longer related.
+    Not part of the 1.x API: ``main()`` registers one per hook.
     """
-    with runtime.activate(rt):
-        relation_lifecycle.begin_hook(rt, _scope_of)
 
+    def begin(self, hook: Hook) -> None:
+        """Prepare stored conversations before dispatch.
 
-def end_hook(rt: Runtime) -> None:
-    """Depart and break conversations after dispatch, before the commit (called by ``main()``).
+        Migrates conversations stored by charms.reactive before 0.4, repairs records 1.x
+        stored outside a relation context, and, in ``upgrade-charm``, drops units no longer
+        related.
+        """
+        _relation_lifecycle.begin_hook(hook.rt, _scope_of)
 
-    After ``-departed`` the remote unit leaves its conversations in every scope; after
-    ``-broken`` nothing of the relation id remains. Emptied conversations are removed with
-    their local data, and flags stop referencing them.
-    """
-    with runtime.activate(rt):
-        relation_lifecycle.end_hook(rt)
+    def end(self, hook: Hook) -> None:
+        """Depart and break conversations after dispatch, before the commit.
+
+        After ``-departed`` the remote unit leaves its conversations in every scope; after
+        ``-broken`` nothing of the relation id remains. Emptied conversations are removed with
+        their local data, and flags stop referencing them.
+        """
+        _relation_lifecycle.end_hook(hook.rt)

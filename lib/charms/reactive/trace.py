@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from charms.reactive import flags, runtime
+from charms.reactive import _runtime, flags
 
 __all__ = [
     "HookTrace",
@@ -220,25 +220,25 @@ def _names(items: list[str]) -> str:
     return ", ".join(items) if items else "(none)"
 
 
-def install(rt: runtime.Runtime, tracer: Tracer) -> None:
+def install(rt: _runtime.Runtime, tracer: Tracer) -> None:
     """Make ``tracer`` the tracer of ``rt`` and let it hear every flag change."""
     rt.scratch[_TRACER] = tracer
     flags.flag_watch(rt).listeners.append(tracer.flag_changed)
 
 
-def current_tracer(rt: runtime.Runtime) -> Tracer:
+def current_tracer(rt: _runtime.Runtime) -> Tracer:
     """Return the tracer installed on ``rt``, or a :class:`NullTracer`."""
     tracer = rt.scratch.get(_TRACER)
     return tracer if tracer is not None else NullTracer()
 
 
-def trace_path(rt: runtime.Runtime) -> Path:
+def trace_path(rt: _runtime.Runtime) -> Path:
     """Return where the last hook's trace is kept: ``<state db stem>.trace.json`` beside it."""
     db = rt.db_path
     return db.with_name(db.stem + ".trace.json")
 
 
-def save_trace(rt: runtime.Runtime, trace: HookTrace) -> None:
+def save_trace(rt: _runtime.Runtime, trace: HookTrace) -> None:
     """Write ``trace`` as JSON to :func:`trace_path` (atomically: write, then rename)."""
     import json
 
@@ -248,7 +248,7 @@ def save_trace(rt: runtime.Runtime, trace: HookTrace) -> None:
     os.replace(tmp, path)
 
 
-def load_trace(rt: runtime.Runtime) -> dict[str, Any] | None:
+def load_trace(rt: _runtime.Runtime) -> dict[str, Any] | None:
     """Return the last saved trace, or None if there is none."""
     import json
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from charms.reactive import flags, runtime
-from charms.reactive.conversation_store import (
+from charms.reactive import _runtime, flags
+from charms.reactive._conversation_store import (
     LOCAL_DATA,
     ConversationRecord,
     conversation_key,
@@ -107,7 +107,7 @@ def units_on_other_ids(relation_name: str, relation_id: str | None) -> set[str]:
 
     One ``relation-ids``, and one ``relation-list`` per other id (cached for the hook).
     """
-    tools = runtime.current().tools
+    tools = _runtime.current().tools
     units: set[str] = set()
     for other in tools.relation_ids(relation_name):
         if other != relation_id:
@@ -116,7 +116,7 @@ def units_on_other_ids(relation_name: str, relation_id: str | None) -> set[str]:
 
 
 def _context() -> HookContext:
-    return runtime.current().context
+    return _runtime.current().context
 
 
 class Conversation:
@@ -170,7 +170,7 @@ class Conversation:
         """
         if ":" in self.namespace:
             return [self.namespace]
-        rt = runtime.current()
+        rt = _runtime.current()
         ids = rt.tools.relation_ids(self.namespace)
         ctx = rt.context
         if ctx.is_broken_hook and ctx.relation_name == self.namespace:
@@ -201,7 +201,7 @@ class Conversation:
     @classmethod
     def load(cls, keys: Iterable[str]) -> list[Conversation]:
         """Load stored conversations by key, in order, skipping keys that are not stored."""
-        kv = runtime.current().kv
+        kv = _runtime.current().kv
         found = []
         for key in keys:
             record = parse_record(key, kv.get(key))
@@ -212,7 +212,7 @@ class Conversation:
     def save(self) -> None:
         """Store the conversation, or remove it (with its local data and flags) if unitless."""
         if self.units:
-            runtime.current().kv.set(self.key, self.serialize(self))
+            _runtime.current().kv.set(self.key, self.serialize(self))
         else:
             remove_conversations([self.key])
 
@@ -358,7 +358,7 @@ class Conversation:
         its data, so it is added last. ``-broken``: ``relation-list`` is empty, but data can
         still be read by id, so the conversation's own units are used.
         """
-        rt = runtime.current()
+        rt = _runtime.current()
         ctx = rt.context
         if ctx.is_broken_hook and relation_id == ctx.relation_id:
             return sorted(self.units, key=unit_order)
@@ -378,7 +378,7 @@ class Conversation:
         """
         if not self.units:
             return default
-        tools = runtime.current().tools
+        tools = _runtime.current().tools
         for relation_id in self.relation_ids:
             for unit in self._read_units(relation_id):
                 value = tools.relation_get(relation_id, unit).get(key)
@@ -405,7 +405,7 @@ class Conversation:
         if not merged:
             return
         encoded = {str(k): "" if v is None else f"{v}" for k, v in merged.items()}
-        rt = runtime.current()
+        rt = _runtime.current()
         ctx = rt.context
         for relation_id in self.relation_ids:
             if ctx.is_broken_hook and relation_id == ctx.relation_id:
@@ -436,8 +436,8 @@ class Conversation:
         """
         merged = merge_data(key, value, data, kwdata)
         if merged:
-            runtime.current().kv.update(merged, prefix=self.key + LOCAL_DATA)
+            _runtime.current().kv.update(merged, prefix=self.key + LOCAL_DATA)
 
     def get_local(self, key: str, default: Any = None) -> Any:
         """Return data stored by :meth:`set_local`, or ``default``."""
-        return runtime.current().kv.get(self.key + LOCAL_DATA + key, default)
+        return _runtime.current().kv.get(self.key + LOCAL_DATA + key, default)

@@ -7,7 +7,7 @@ from typing import Any
 
 from charms.reactive.errors import MetadataError
 
-__all__ = ["ROLES", "Endpoint", "Metadata"]
+__all__ = ["ROLES", "EndpointSpec", "Metadata"]
 
 #: Relation roles in the order charms.reactive looks them up (also the role file names).
 ROLES = ("provides", "requires", "peers")
@@ -39,7 +39,7 @@ class _Frozen:
         return f"{type(self).__name__}({args})"
 
 
-class Endpoint(_Frozen):
+class EndpointSpec(_Frozen):
     """One relation endpoint declared in metadata.yaml."""
 
     __slots__ = ("interface", "name", "role")
@@ -57,9 +57,9 @@ class Metadata(_Frozen):
 
     __slots__ = ("endpoints", "name")
     name: str
-    endpoints: dict[str, Endpoint]
+    endpoints: dict[str, EndpointSpec]
 
-    def __init__(self, name: str, endpoints: dict[str, Endpoint] | None = None) -> None:
+    def __init__(self, name: str, endpoints: dict[str, EndpointSpec] | None = None) -> None:
         """Record the charm ``name`` and its ``endpoints`` by name."""
         self._init(name=name, endpoints={} if endpoints is None else endpoints)
 
@@ -93,7 +93,7 @@ class Metadata(_Frozen):
         """
         if not isinstance(doc, dict):
             raise MetadataError(f"{path}: expected a mapping at the top level")
-        endpoints: dict[str, Endpoint] = {}
+        endpoints: dict[str, EndpointSpec] = {}
         for role in ROLES:
             section = doc.get(role) or {}
             if not isinstance(section, dict):
@@ -105,13 +105,8 @@ class Metadata(_Frozen):
                     )
                 if name in endpoints:
                     raise MetadataError(f"{path}: relation {name!r} is declared twice")
-                endpoints[str(name)] = Endpoint(str(name), role, spec["interface"])
+                endpoints[str(name)] = EndpointSpec(str(name), role, spec["interface"])
         return cls(name=str(doc.get("name", "")), endpoints=endpoints)
-
-    def role_and_interface(self, relation_name: str) -> tuple[str, str] | None:
-        """Return ``(role, interface)`` of a relation, or None if it is not declared."""
-        ep = self.endpoints.get(relation_name)
-        return (ep.role, ep.interface) if ep else None
 
     def relations_for(self, role: str, interface: str) -> list[str]:
         """Return the relation names that use ``interface`` in ``role``, in file order."""

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from charms.reactive import conditions, flags, runtime
+from charms.reactive import _conditions, _runtime, flags
+from charms.reactive._metadata import ROLES
 from charms.reactive.errors import ExternalHandlerError
-from charms.reactive.metadata import ROLES
 
 __all__ = [
     "ExternalHandler",
@@ -32,11 +32,11 @@ __all__ = [
 ]
 
 #: Builds a handler's arguments when it runs.
-ArgsFactory = Callable[[runtime.Runtime, "Handler"], list[Any]]
+ArgsFactory = Callable[[_runtime.Runtime, "Handler"], list[Any]]
 
 #: Where external handlers find the flags dispatch saw change (1.x key).
 STATE_WATCH_KEY: Final = "reactive.state_watch"
-_EXT_OUTPUT: Final = "charms.reactive.handlers.external_output"
+_EXT_OUTPUT: Final = "charms.reactive._handlers.external_output"
 _CO_VARARGS: Final = 0x04
 
 
@@ -62,15 +62,15 @@ class HandlerLike(Protocol):
         """Return whether the handler is tested in this dispatch phase."""
         ...
 
-    def test(self, rt: runtime.Runtime) -> bool:
+    def test(self, rt: _runtime.Runtime) -> bool:
         """Return whether the handler should run now."""
         ...
 
-    def explain(self, rt: runtime.Runtime) -> str:
+    def explain(self, rt: _runtime.Runtime) -> str:
         """Say why :meth:`test` was false."""
         ...
 
-    def invoke(self, rt: runtime.Runtime) -> None:
+    def invoke(self, rt: _runtime.Runtime) -> None:
         """Run the handler."""
         ...
 
@@ -84,7 +84,7 @@ class HandlerSpec:
         self.file = file
         self.line = line
         self.name = name
-        self.conditions: list[conditions.Condition] = []
+        self.conditions: list[_conditions.Condition] = []
         self.args_factory: ArgsFactory | None = None
         #: The decorators applied, innermost first (for error messages).
         self.decorators: list[str] = []
@@ -126,7 +126,7 @@ class Handler:
         """Make the handler of ``spec`` (for one relation of an interface layer, if given)."""
         self.spec = spec
         self.relation_name = relation_name
-        self.conditions: tuple[conditions.Condition, ...] = tuple(
+        self.conditions: tuple[_conditions.Condition, ...] = tuple(
             c.bind(relation_name) if relation_name else c for c in spec.conditions
         )
         suffix = f":{relation_name}" if relation_name else ""
@@ -161,18 +161,18 @@ class Handler:
             return phase != "restricted"
         return self.phase == phase
 
-    def test(self, rt: runtime.Runtime) -> bool:
+    def test(self, rt: _runtime.Runtime) -> bool:
         """Return whether every condition holds."""
         return all(c.test(rt, self._id) for c in self.conditions)
 
-    def explain(self, rt: runtime.Runtime) -> str:
+    def explain(self, rt: _runtime.Runtime) -> str:
         """Return why the first failing condition does not hold."""
         for c in self.conditions:
             if not c.test(rt, self._id):
                 return c.explain(rt, self._id)
         return "conditions hold"
 
-    def invoke(self, rt: runtime.Runtime) -> None:
+    def invoke(self, rt: _runtime.Runtime) -> None:
         """Call the function, with arguments when it takes them, then notify the conditions."""
         args: list[Any] = []
         if self.spec.args_factory is not None and _accepts_args(self.spec.func):
@@ -190,7 +190,7 @@ class ExternalHandler:
 
     Protocol: ``<file> --test`` exits 0 when something should run and prints what; then
     ``<file> --invoke <that output>`` runs it. Before each call the key-value store is
-    committed (:meth:`~charms.reactive.runtime.Runtime.checkpoint`), so the
+    committed (:meth:`~charms.reactive._runtime.Runtime.checkpoint`), so the
     ``charms.reactive`` command line in the child sees this hook's flags and the flags the
     dispatcher saw change (``reactive.state_watch``). Flags the child sets or clears are found
     by comparing the flags before and after, and count as changes of this dispatch.
@@ -223,17 +223,17 @@ class ExternalHandler:
         """Return whether it is tested in ``phase`` (all but restricted hooks)."""
         return phase != "restricted"
 
-    def _outputs(self, rt: runtime.Runtime) -> dict[str, tuple[int, str]]:
+    def _outputs(self, rt: _runtime.Runtime) -> dict[str, tuple[int, str]]:
         outputs: dict[str, tuple[int, str]] = rt.scratch.setdefault(_EXT_OUTPUT, {})
         return outputs
 
-    def _prepare(self, rt: runtime.Runtime) -> dict[str, str]:
+    def _prepare(self, rt: _runtime.Runtime) -> dict[str, str]:
         rt.kv.set(STATE_WATCH_KEY, flags.flag_watch(rt).as_record())
-        conditions.persist_phase(rt)
+        _conditions.persist_phase(rt)
         rt.checkpoint()
         return child_environ(rt)
 
-    def test(self, rt: runtime.Runtime) -> bool:
+    def test(self, rt: _runtime.Runtime) -> bool:
         """Run ``<file> --test``; remember its output for :meth:`invoke`."""
         import subprocess
 
@@ -247,12 +247,12 @@ class ExternalHandler:
         self._outputs(rt)[self.id] = (proc.returncode, proc.stdout.strip())
         return proc.returncode == 0
 
-    def explain(self, rt: runtime.Runtime) -> str:
+    def explain(self, rt: _runtime.Runtime) -> str:
         """Report the exit code of ``--test``."""
         code, _ = self._outputs(rt).get(self.id, (None, ""))
         return f"{self._display} --test exited {code}"
 
-    def invoke(self, rt: runtime.Runtime) -> None:
+    def invoke(self, rt: _runtime.Runtime) -> None:
         """Run ``<file> --invoke <test output>`` and record the flags it changed.
 
         Raises:
@@ -280,7 +280,7 @@ class ExternalHandler:
         return f"<ExternalHandler {self._display}>"
 
 
-def child_environ(rt: runtime.Runtime) -> dict[str, str]:
+def child_environ(rt: _runtime.Runtime) -> dict[str, str]:
     """Return the environment of a child process of the hook (external handlers).
 
     It is the process environment plus what the runtime's context knows (in-process runs may
@@ -365,7 +365,7 @@ class Registry:
         """The registered specs, in order."""
         return [e for e in self._entries if isinstance(e, HandlerSpec)]
 
-    def handlers(self, rt: runtime.Runtime) -> list[HandlerLike]:
+    def handlers(self, rt: _runtime.Runtime) -> list[HandlerLike]:
         """Return the handlers of this hook, in registration order.
 
         A spec with flag conditions in an interface role file becomes one handler per relation
@@ -383,7 +383,7 @@ class Registry:
             if isinstance(entry, ExternalHandler):
                 result.append(entry)
                 continue
-            flag_conds = [c for c in entry.conditions if isinstance(c, conditions.FlagCondition)]
+            flag_conds = [c for c in entry.conditions if isinstance(c, _conditions.FlagCondition)]
             role_iface = interface_of(entry.file) if flag_conds else None
             if role_iface is None:
                 result.append(Handler(entry, charm_dir))

@@ -19,7 +19,7 @@ class CachedHookTools:
     """A :class:`~charms.reactive.juju.HookTools` that caches reads and buffers writes.
 
     One instance lives for one hook. Values returned are copies: callers cannot corrupt the
-    cache (charmhelpers' ``related_units`` cache could be, see anchor-behaviour §4.3(b)).
+    cache (charmhelpers' ``related_units`` cache could be: 1.x appended to it in ``-departed``).
     """
 
     def __init__(self, tools: HookTools, local_unit: str | None) -> None:
@@ -102,11 +102,6 @@ class CachedHookTools:
         if self._leader is None:
             self._leader = self.inner.is_leader()
         return self._leader
-
-    @property
-    def pending_writes(self) -> dict[tuple[str, bool], dict[str, str]]:
-        """The buffered writes, by ``(relation id, app bag?)`` (a copy)."""
-        return {k: dict(v) for k, v in self._pending.items()}
 
     def flush(self) -> None:
         """Send buffered writes: one ``relation-set`` per relation id and bag, in write order."""

@@ -1,4 +1,4 @@
-"""The state of one running hook: context, hook tools, key-value store, commit callbacks.
+"""The state of one running hook: context, hook tools, key-value store; commit and rollback.
 
 ``main()`` builds a :class:`Runtime`, activates it, dispatches, then commits it; the Juju
 emulator does the same in-process with its own hook tools. Code that runs outside ``main()``
@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from charms.reactive._hookcache import CachedHookTools
+from charms.reactive._metadata import Metadata
 from charms.reactive.errors import UnitStateError
-from charms.reactive.hookcache import CachedHookTools
 from charms.reactive.juju import HookContext, HookTools, SubprocessHookTools
-from charms.reactive.metadata import Metadata
 
 __all__ = ["KeyValueStore", "Runtime", "activate", "active", "current"]
 
@@ -65,7 +65,6 @@ class Runtime:
         """
         self.context = context
         self.tools = CachedHookTools(tools, context.unit_name)
-        self.on_commit: list[Callable[[], None]] = []
         #: Per-hook scratch space for framework modules, keyed by module name.
         self.scratch: dict[str, Any] = {}
         self._kv: KeyValueStore | None = None
@@ -124,16 +123,21 @@ class Runtime:
             self._metadata = Metadata.load(self.context.charm_dir)
         return self._metadata
 
-    def commit(self) -> None:
-        """Make the hook's changes permanent.
+    def commit(self, before_store: Callable[[], None] | None = None) -> None:
+        """Make the hook's changes permanent: the one commit path.
 
-        Runs the ``on_commit`` callbacks, sends buffered relation writes, then commits the
-        key-value store. Any failure propagates; the hook must then fail, so Juju discards the
-        relation writes already sent.
+        Sends the buffered relation writes, calls ``before_store`` (``main()`` sends its
+        closing log lines there), then commits the key-value store, last: a hook killed at any
+        earlier point (Juju then discards its relation writes and retries it) leaves the store
+        as it was before the hook. Any failure propagates; the hook must then fail, so Juju
+        discards the relation writes already sent.
+
+        Args:
+            before_store: Called after the relation writes, before the store is committed.
         """
-        for callback in self.on_commit:
-            callback()
         self.tools.flush()
+        if before_store is not None:
+            before_store()
         if self._kv is not None:
             self._kv.flush()
 

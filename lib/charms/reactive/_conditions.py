@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final, Literal, Protocol
 
-from charms.reactive import flags, helpers, runtime
+from charms.reactive import _runtime, flags, helpers
 
 __all__ = [
     "PHASE_KEY",
@@ -33,17 +33,17 @@ FlagKind = Literal["all", "any", "none", "not_all"]
 
 #: Where the phase is persisted (1.x key; the ``when`` command line reads it).
 PHASE_KEY: Final = "reactive.dispatch.phase"
-_PHASE: Final = "charms.reactive.conditions.phase"
-_SEEN: Final = "charms.reactive.conditions.seen_files"
+_PHASE: Final = "charms.reactive._conditions.phase"
+_SEEN: Final = "charms.reactive._conditions.seen_files"
 PLACEHOLDERS: Final = ("{endpoint_name}", "{relation_name}")
 
 
-def set_phase(rt: runtime.Runtime, phase: Phase) -> None:
+def set_phase(rt: _runtime.Runtime, phase: Phase) -> None:
     """Enter a dispatch phase (in memory; see :func:`persist_phase`)."""
     rt.scratch[_PHASE] = phase
 
 
-def persist_phase(rt: runtime.Runtime) -> None:
+def persist_phase(rt: _runtime.Runtime) -> None:
     """Store the phase under ``reactive.dispatch.phase``, as 1.x did, if it differs.
 
     The dispatcher calls this before running an executable handler (the command line reads
@@ -54,7 +54,7 @@ def persist_phase(rt: runtime.Runtime) -> None:
         rt.kv.set(PHASE_KEY, phase)
 
 
-def current_phase(rt: runtime.Runtime) -> str | None:
+def current_phase(rt: _runtime.Runtime) -> str | None:
     """Return the dispatch phase (the persisted one outside a dispatch; None before any)."""
     phase = rt.scratch.get(_PHASE)
     if phase is None:
@@ -75,15 +75,15 @@ class Condition(Protocol):
         """The flags whose changes may change the outcome."""
         ...
 
-    def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
+    def test(self, rt: _runtime.Runtime, handler_id: str) -> bool:
         """Return whether the condition holds now (ignoring the phase)."""
         ...
 
-    def explain(self, rt: runtime.Runtime, handler_id: str) -> str:
+    def explain(self, rt: _runtime.Runtime, handler_id: str) -> str:
         """Say why the condition does not hold now."""
         ...
 
-    def invoked(self, rt: runtime.Runtime, handler_id: str) -> None:
+    def invoked(self, rt: _runtime.Runtime, handler_id: str) -> None:
         """Note that the handler ran (e.g. mark it invoked, remember file hashes)."""
         ...
 
@@ -130,7 +130,7 @@ class FlagCondition(_Value):
         self.kind: FlagKind = kind
         self.flags: tuple[str, ...] = tuple(flags)
 
-    def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
+    def test(self, rt: _runtime.Runtime, handler_id: str) -> bool:
         """Return whether the flags are as required."""
         if self.kind == "all":
             return flags.all_flags_set(*self.flags)
@@ -140,7 +140,7 @@ class FlagCondition(_Value):
             return not flags.any_flags_set(*self.flags)
         return not flags.all_flags_set(*self.flags)
 
-    def explain(self, rt: runtime.Runtime, handler_id: str) -> str:
+    def explain(self, rt: _runtime.Runtime, handler_id: str) -> str:
         """Name the flags that are (not) set."""
         unset = flags.get_unset_flags(*self.flags)
         if self.kind == "all":
@@ -151,7 +151,7 @@ class FlagCondition(_Value):
             return f"flags set: {_names([f for f in self.flags if f not in unset])}"
         return f"all of these flags are set: {_names(self.flags)}"
 
-    def invoked(self, rt: runtime.Runtime, handler_id: str) -> None:
+    def invoked(self, rt: _runtime.Runtime, handler_id: str) -> None:
         """Do nothing."""
 
     def bind(self, relation_name: str) -> FlagCondition:
@@ -179,15 +179,15 @@ class HookCondition(_Value):
         """Match the hook against ``patterns``."""
         self.patterns = tuple(patterns)
 
-    def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
+    def test(self, rt: _runtime.Runtime, handler_id: str) -> bool:
         """Return whether the hook's name matches a pattern."""
         return helpers.any_hook(*self.patterns)
 
-    def explain(self, rt: runtime.Runtime, handler_id: str) -> str:
+    def explain(self, rt: _runtime.Runtime, handler_id: str) -> str:
         """Name the hook and the patterns."""
         return f"hook {rt.context.hook_name} matches none of: {_names(self.patterns)}"
 
-    def invoked(self, rt: runtime.Runtime, handler_id: str) -> None:
+    def invoked(self, rt: _runtime.Runtime, handler_id: str) -> None:
         """Do nothing."""
 
     def bind(self, relation_name: str) -> HookCondition:
@@ -206,15 +206,15 @@ class RestrictedHook(_Value):
         """Match the restricted hook named ``hook``."""
         self.hook = hook
 
-    def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
+    def test(self, rt: _runtime.Runtime, handler_id: str) -> bool:
         """Return whether the running hook is this one."""
         return rt.context.hook_name == self.hook
 
-    def explain(self, rt: runtime.Runtime, handler_id: str) -> str:
+    def explain(self, rt: _runtime.Runtime, handler_id: str) -> str:
         """Name the hook."""
         return f"hook {rt.context.hook_name} is not {self.hook}"
 
-    def invoked(self, rt: runtime.Runtime, handler_id: str) -> None:
+    def invoked(self, rt: _runtime.Runtime, handler_id: str) -> None:
         """Do nothing."""
 
     def bind(self, relation_name: str) -> RestrictedHook:
@@ -229,15 +229,15 @@ class NotInvoked(_Value):
     phase: Final = None
     flags: Final[tuple[str, ...]] = ()
 
-    def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
+    def test(self, rt: _runtime.Runtime, handler_id: str) -> bool:
         """Return whether the handler has never been invoked."""
         return not helpers.was_invoked(handler_id)
 
-    def explain(self, rt: runtime.Runtime, handler_id: str) -> str:
+    def explain(self, rt: _runtime.Runtime, handler_id: str) -> str:
         """Say that it already ran."""
         return "only_once: already invoked"
 
-    def invoked(self, rt: runtime.Runtime, handler_id: str) -> None:
+    def invoked(self, rt: _runtime.Runtime, handler_id: str) -> None:
         """Mark the handler invoked."""
         helpers.mark_invoked(handler_id)
 
@@ -252,7 +252,7 @@ class FilesChanged:
     The comparison is with the hash recorded in the key-value store (1.x key
     ``reactive.files_changed.<path>``), or with what the handler saw when it last ran in this
     hook. Testing changes nothing, so several handlers watching one file all run, and tracing
-    cannot consume a change (1.x bugs #25 and §4.3(j)); the hashes a handler saw are recorded
+    cannot consume a change (1.x bug #25); the hashes a handler saw are recorded
     at the end of the dispatch (:func:`record_seen_files`).
     """
 
@@ -271,11 +271,11 @@ class FilesChanged:
     def _paths(self) -> list[str]:
         return [f() if callable(f) else f for f in self.files]
 
-    def _seen(self, rt: runtime.Runtime, handler_id: str) -> dict[str, str | None]:
+    def _seen(self, rt: _runtime.Runtime, handler_id: str) -> dict[str, str | None]:
         seen: dict[str, dict[str, str | None]] = rt.scratch.setdefault(_SEEN, {})
         return seen.setdefault(handler_id, {})
 
-    def _changed(self, rt: runtime.Runtime, handler_id: str) -> list[str]:
+    def _changed(self, rt: _runtime.Runtime, handler_id: str) -> list[str]:
         seen = self._seen(rt, handler_id)
         changed = []
         for path in self._paths():
@@ -284,15 +284,15 @@ class FilesChanged:
                 changed.append(path)
         return changed
 
-    def test(self, rt: runtime.Runtime, handler_id: str) -> bool:
+    def test(self, rt: _runtime.Runtime, handler_id: str) -> bool:
         """Return whether a watched file changed."""
         return bool(self._changed(rt, handler_id))
 
-    def explain(self, rt: runtime.Runtime, handler_id: str) -> str:
+    def explain(self, rt: _runtime.Runtime, handler_id: str) -> str:
         """Name the files."""
         return f"files unchanged: {_names(self._paths())}"
 
-    def invoked(self, rt: runtime.Runtime, handler_id: str) -> None:
+    def invoked(self, rt: _runtime.Runtime, handler_id: str) -> None:
         """Remember the hashes the handler saw."""
         seen = self._seen(rt, handler_id)
         for path in self._paths():
@@ -303,7 +303,7 @@ class FilesChanged:
         return self
 
 
-def record_seen_files(rt: runtime.Runtime) -> None:
+def record_seen_files(rt: _runtime.Runtime) -> None:
     """Store the file hashes handlers saw in this hook (end of dispatch)."""
     seen: dict[str, dict[str, str | None]] = rt.scratch.get(_SEEN) or {}
     for hashes in seen.values():

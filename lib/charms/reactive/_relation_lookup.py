@@ -15,13 +15,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-from charms.reactive import runtime
+from charms.reactive import _runtime
+from charms.reactive._runtime import Runtime
 from charms.reactive.errors import RelationImplementationError
-from charms.reactive.runtime import Runtime
 
 __all__ = ["RelationFactory", "RelationLookup", "lookup"]
 
-_SCRATCH: Final = "charms.reactive.relation_lookup"
+_SCRATCH: Final = "charms.reactive._relation_lookup"
 
 
 class RelationFactory:
@@ -133,7 +133,7 @@ class RelationLookup:
 
 def lookup(rt: Runtime | None = None) -> RelationLookup:
     """Return the :class:`RelationLookup` of a runtime (default: the current one)."""
-    rt = rt or runtime.current()
+    rt = rt or _runtime.current()
     found = rt.scratch.get(_SCRATCH)
     if not isinstance(found, RelationLookup):
         found = rt.scratch[_SCRATCH] = RelationLookup(rt)

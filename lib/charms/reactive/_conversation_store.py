@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Final, TypedDict, TypeGuard
 
-from charms.reactive import flags, runtime
+from charms.reactive import _runtime, flags
 
 __all__ = [
     "LOCAL_DATA",
@@ -99,7 +99,7 @@ def stored_records(relation_name: str) -> list[ConversationRecord]:
     Reads only the key-value store (no hook tool).
     """
     found = []
-    for key, value in runtime.current().kv.getrange(PREFIX + relation_name).items():
+    for key, value in _runtime.current().kv.getrange(PREFIX + relation_name).items():
         record = parse_record(key, value)
         if record is None:
             continue
@@ -129,7 +129,7 @@ def prune_flag_references(drop: Callable[[str], bool]) -> None:
 
 def remove_conversations(keys: Iterable[str]) -> None:
     """Delete conversations with their local data, and drop them from every flag."""
-    kv = runtime.current().kv
+    kv = _runtime.current().kv
     removed = set(keys)
     if not removed:
         return

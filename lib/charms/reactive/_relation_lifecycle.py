@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from charms.reactive import flags
-from charms.reactive.conversation_store import (
+from charms.reactive._conversation_store import (
     LOCAL_DATA,
     PREFIX,
     conversation_key,
@@ -21,14 +21,14 @@ from charms.reactive.conversation_store import (
     prune_flag_references,
     remove_conversations,
 )
-from charms.reactive.conversations import (
+from charms.reactive._conversations import (
     Conversation,
     relation_conversations,
     scope_kind,
     scopes,
     units_on_other_ids,
 )
-from charms.reactive.runtime import Runtime
+from charms.reactive._runtime import Runtime
 
 __all__ = ["ScopeLookup", "begin_hook", "end_hook"]
 

@@ -30,12 +30,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
-from charms.reactive import flags, runtime
+from charms.reactive import _runtime, flags
 from charms.reactive._flags import trigger_flags
+from charms.reactive._handlers import ExternalHandler, HandlerLike
+from charms.reactive._lifecycle import Hook
 from charms.reactive.errors import MetadataError
-from charms.reactive.handlers import ExternalHandler, HandlerLike
 
-__all__ = ["CHANGED", "PERSISTENT_CONFIG", "PREVIOUS_KEY", "ConfigFlags", "begin", "end"]
+__all__ = [
+    "CHANGED",
+    "PERSISTENT_CONFIG",
+    "PREVIOUS_KEY",
+    "ConfigFlags",
+    "declared_options",
+    "wanted",
+]
 
 CHANGED: Final = "config.changed"
 #: The option values at the end of the last successful hook.
@@ -46,16 +54,53 @@ _PREFIX: Final = "config."
 
 
 class ConfigFlags:
-    """What :func:`begin` did in this hook, for :func:`end`: the options it looked at."""
+    """The config flags' part in every hook (a lifecycle participant).
+
+    ``begin`` sets the flags for this hook if the charm uses them; ``end`` clears
+    ``config.changed`` and ``config.changed.<option>``.
+    """
 
     __slots__ = ("options",)
 
-    def __init__(self, options: Iterable[str]) -> None:
-        """Remember the ``options`` whose flags were managed."""
-        self.options = tuple(options)
+    def __init__(self) -> None:
+        #: The options whose flags :meth:`begin` managed in this hook (none: nothing to clear).
+        self.options: tuple[str, ...] = ()
+
+    def begin(self, hook: Hook) -> None:
+        """Set the config flags for this hook (before the dispatch), if the charm uses them.
+
+        Raises:
+            MetadataError: ``config.yaml`` exists but is not valid.
+            HookToolError: ``config-get`` failed.
+        """
+        rt = hook.rt
+        if not wanted(rt, hook.handlers):
+            return
+        defaults = declared_options(rt.context.charm_dir)
+        if not defaults:
+            return
+        current = rt.tools.config_get()
+        previous = _previous(rt)
+        for name, default in defaults.items():
+            value = current.get(name)
+            if previous is None or previous.get(name) != value:
+                flags.set_flag(CHANGED)
+                flags.set_flag(f"{CHANGED}.{name}")
+            _toggle(f"config.set.{name}", bool(value))
+            _toggle(f"config.default.{name}", value == default)
+        rt.kv.set(PREVIOUS_KEY, {name: current.get(name) for name in defaults})
+        self.options = tuple(defaults)
+
+    def end(self, hook: Hook) -> None:
+        """Clear ``config.changed`` and ``config.changed.<option>`` (after the dispatch)."""
+        if not self.options:
+            return
+        flags.clear_flag(CHANGED)
+        for name in self.options:
+            flags.clear_flag(f"{CHANGED}.{name}")
 
 
-def wanted(rt: runtime.Runtime, handlers: Iterable[HandlerLike]) -> bool:
+def wanted(rt: _runtime.Runtime, handlers: Iterable[HandlerLike]) -> bool:
     """Return whether any handler, trigger or executable handler refers to a config flag."""
     for handler in handlers:
         if any(flag.startswith(_PREFIX) for flag in handler.flags):
@@ -67,43 +112,6 @@ def wanted(rt: runtime.Runtime, handlers: Iterable[HandlerLike]) -> bool:
             except OSError:
                 continue
     return any(flag.startswith(_PREFIX) for flag in trigger_flags(rt))
-
-
-def begin(rt: runtime.Runtime, handlers: Iterable[HandlerLike]) -> ConfigFlags | None:
-    """Set the config flags for this hook (before the dispatch), if the charm uses them.
-
-    Returns:
-        What :func:`end` needs, or None when nothing was managed.
-
-    Raises:
-        MetadataError: ``config.yaml`` exists but is not valid.
-        HookToolError: ``config-get`` failed.
-    """
-    if not wanted(rt, handlers):
-        return None
-    defaults = declared_options(rt.context.charm_dir)
-    if not defaults:
-        return None
-    current = rt.tools.config_get()
-    previous = _previous(rt)
-    for name, default in defaults.items():
-        value = current.get(name)
-        if previous is None or previous.get(name) != value:
-            flags.set_flag(CHANGED)
-            flags.set_flag(f"{CHANGED}.{name}")
-        _toggle(f"config.set.{name}", bool(value))
-        _toggle(f"config.default.{name}", value == default)
-    rt.kv.set(PREVIOUS_KEY, {name: current.get(name) for name in defaults})
-    return ConfigFlags(defaults)
-
-
-def end(state: ConfigFlags | None) -> None:
-    """Clear ``config.changed`` and ``config.changed.<option>`` (after the dispatch)."""
-    if state is None:
-        return
-    flags.clear_flag(CHANGED)
-    for name in state.options:
-        flags.clear_flag(f"{CHANGED}.{name}")
 
 
 def declared_options(charm_dir: Path) -> dict[str, Any]:
@@ -133,7 +141,7 @@ def declared_options(charm_dir: Path) -> dict[str, Any]:
     return {str(name): spec.get("default") for name, spec in options.items()}
 
 
-def _previous(rt: runtime.Runtime) -> dict[str, Any] | None:
+def _previous(rt: _runtime.Runtime) -> dict[str, Any] | None:
     stored = rt.kv.get(PREVIOUS_KEY)
     if isinstance(stored, dict):
         return stored
