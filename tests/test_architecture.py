@@ -225,3 +225,18 @@ def test_bootstrap_of_an_installed_charm_imports_no_installer(tmp_path):
         for _ in range(2)
     ]
     assert runs == ["hashlib", ""]  # the first hook hashes the wheelhouse, later ones do not
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (ROOT / "tests").rglob("*.py") if "data" not in p.relative_to(ROOT).parts),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_tests_import_helpers_from_tests_helpers_not_from_conftest(path):
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+    assert not [m for m in modules if m.split(".")[-1] == "conftest"]

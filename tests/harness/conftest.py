@@ -11,10 +11,6 @@ import yaml
 
 from reactive_harness import Model
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-PROVIDER = DATA / "harness_charm_provider"
-REQUIRER = DATA / "harness_charm_requirer"
-
 
 @pytest.fixture
 def model(tmp_path: Path) -> Iterator[Model]:
@@ -91,10 +87,3 @@ CONFIG: dict[str, dict[str, object]] = {
     "ratio": {"type": "float", "default": 0.5},
     "debug": {"type": "boolean", "default": False},
 }
-
-
-def run(model: Model, unit: str, command: str, **kwargs: object) -> tuple[int, str, str]:
-    """Run a shell command in a unit's hook context; return exit code, stdout, stderr."""
-    record = model.exec(unit, command, **kwargs)  # type: ignore[arg-type]
-    assert record.exit_code is not None
-    return record.exit_code, record.stdout, record.stderr

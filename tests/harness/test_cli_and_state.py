@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from helpers.harness import PROVIDER
 from reactive_harness import Model
 from reactive_harness.__main__ import main
-from tests.harness.conftest import PROVIDER
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -148,7 +148,7 @@ def test_failed_action_does_not_put_unit_in_error(model, make_charm):
 
 
 def test_action_parameters_defaults_and_results(model):
-    from tests.harness.conftest import PROVIDER
+    from helpers.harness import PROVIDER
 
     model.deploy(PROVIDER, "web")
     result = model.run_action("web/0", "echo")

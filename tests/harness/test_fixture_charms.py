@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness.conftest import PROVIDER, REQUIRER
+from helpers.harness import PROVIDER, REQUIRER
 
 
 def test_deploy_relate_scale_unrelate_story(model):

@@ -10,7 +10,7 @@ import json
 import pytest
 import yaml
 
-from tests.harness.conftest import run
+from helpers.harness import run
 
 
 def test_relation_ids_lists_ids_with_local_endpoint_prefix(pair):

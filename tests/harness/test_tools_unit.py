@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from tests.harness.conftest import run
+from helpers.harness import run
 
 
 def test_config_get_formats(pair):
