@@ -25,6 +25,12 @@
 # Flag verbs are shell functions: set_flag, clear_flag, toggle_flag, is_flag_set,
 # all_flags_set, any_flags_set, get_flags, relation_call.
 
+# In hooks the charm's bin/ is on PATH; outside them (`juju exec`, `juju ssh`) it is not, so
+# fall back to the charms.reactive next to this file (it finds its charm by its own path).
+if ! command -v charms.reactive >/dev/null 2>&1; then
+    PATH="$PATH:$(dirname "$(realpath "${BASH_SOURCE[0]}")")"
+fi
+
 for _cr_verb in set_flag clear_flag toggle_flag is_flag_set all_flags_set any_flags_set \
     get_flags relation_call; do
     eval "${_cr_verb}() { charms.reactive ${_cr_verb} \"\$@\"; }"

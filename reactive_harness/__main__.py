@@ -9,8 +9,9 @@ from pathlib import Path
 
 from reactive_harness.errors import HarnessError, HookFailedError
 from reactive_harness.model import Model
+from reactive_harness.records import HookRecord
 from reactive_harness.scenario import load_scenario, run_step
-from reactive_harness.timeline import format_record
+from reactive_harness.timeline import format_header, format_record
 
 
 def _describe(name: str, arg: object) -> str:
@@ -19,7 +20,11 @@ def _describe(name: str, arg: object) -> str:
 
 
 def run(path: Path, root: Path | None, fail_fast: bool) -> int:
-    """Run a scenario and print its timeline; return the exit code."""
+    """Run a scenario and print its timeline; return the exit code.
+
+    The timeline opens with its column names and legend; an ``exec`` step's line is followed
+    by the command's stdout and stderr, and its exit code when non-zero.
+    """
     options, steps = load_scenario(path)
     model = Model(
         root,
@@ -27,17 +32,21 @@ def run(path: Path, root: Path | None, fail_fast: bool) -> int:
         fail_fast=fail_fast,
     )
     failed = 0
+    print("\n".join(format_header()))
     try:
         for number, (name, arg) in enumerate(steps, 1):
             print(f"== step {number}: {_describe(name, arg)}")
             start = len(model.records)
             error: HarnessError | None = None
+            result: object = None
             try:
-                run_step(model, name, arg, path.parent)
+                result = run_step(model, name, arg, path.parent)
             except HookFailedError as err:
                 error = err
+            # An exec step's command: what it wrote, after its own timeline line.
+            command = result if name == "exec" and isinstance(result, HookRecord) else None
             for record in model.records[start:]:
-                print("\n".join(format_record(record)))
+                print("\n".join(format_record(record, output=record is command)))
                 failed += record.failed
             if error is not None:
                 print(f"!! {error}".splitlines()[0])

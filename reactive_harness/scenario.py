@@ -33,6 +33,7 @@ import yaml
 
 from reactive_harness.errors import ScenarioError
 from reactive_harness.model import Model
+from reactive_harness.records import HookRecord
 
 __all__ = ["STEPS", "load_scenario", "run_step"]
 
@@ -101,8 +102,8 @@ def _relation_data(model: Model, arg: Any, base: Path) -> None:
     )
 
 
-def _exec(model: Model, arg: Any, base: Path) -> None:
-    model.exec(
+def _exec(model: Model, arg: Any, base: Path) -> HookRecord:
+    return model.exec(
         str(_need(arg, "unit", "exec")),
         str(_need(arg, "command", "exec")),
         relation=arg.get("relation"),
@@ -152,14 +153,14 @@ STEPS: dict[str, Callable[[Model, Any, Path], object]] = {
 }
 
 
-def run_step(model: Model, name: str, arg: Any, base: Path) -> None:
-    """Run one scenario step.
+def run_step(model: Model, name: str, arg: Any, base: Path) -> object:
+    """Run one scenario step; return what the step returned (``exec``: its ``HookRecord``).
 
     Raises:
         ScenarioError: The step's argument is malformed.
         HarnessError: The step is refused by the model (unknown app, ...).
     """
     try:
-        STEPS[name](model, arg, base)
+        return STEPS[name](model, arg, base)
     except (TypeError, ValueError, AttributeError) as err:
         raise ScenarioError(f"step {name}: bad argument {arg!r}: {err}") from None

@@ -11,6 +11,7 @@ from pathlib import Path
 from helpers.harness import PROVIDER
 from reactive_harness import Model
 from reactive_harness.__main__ import main
+from reactive_harness.timeline import format_header
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,22 @@ steps:
     )
     assert main(["run", str(scenario)]) == 0
     out = capsys.readouterr().out
-    assert "== step 1: deploy" in out
+    header, legend, first_step = out.splitlines()[:3]
+    assert header.split() == [
+        "seq",
+        "unit",
+        "hook",
+        "(remote",
+        "unit)",
+        "exit",
+        "duration",
+        "calls",
+    ]
+    assert "skip: no hook file" in legend
+    assert "calls: hook-tool calls" in legend
+    assert "unit@N = the bag of unit on relation id N" in legend
+    assert out.count(legend) == 1
+    assert first_step.startswith("== step 1: deploy")
     assert "web/0            install" in out
     assert "website-relation-joined (b/0)" in out
     assert "data:  web/0@1: hostname=" in out
@@ -38,6 +54,61 @@ steps:
     assert "b/0              start                                            skip" in out
     assert "0 failed" in out
     assert "web/0            active: serving on 81" in out
+
+
+def test_the_readme_sample_output_opens_with_the_timeline_header():
+    readme = (REPO / "README.md").read_text()
+    sample = readme[readme.index("An excerpt (durations vary):") :].split("```")[1]
+
+    assert sample.strip("\n").splitlines()[:2] == format_header()
+
+
+def test_cli_columns_line_up_with_the_header(tmp_path, make_charm, capsys):
+    make_charm("a", hooks={"install": "true"})
+    scenario = tmp_path / "charms" / "s.yaml"
+    scenario.write_text("steps:\n  - deploy: ./a\n")
+
+    assert main(["run", str(scenario)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0]
+    install = next(line for line in lines if " install " in line)
+    for column in ("unit", "hook", "exit"):
+        at = header.index(column)
+        assert install[at - 1] == " ", column
+        assert install[at] != " ", column
+    assert install.endswith("calls")
+    assert header.endswith("calls")
+    assert install.index(" ms") + 3 == header.index("duration") + len("duration")
+
+
+def test_cli_prints_what_an_exec_step_wrote(tmp_path, make_charm, capsys):
+    make_charm("a", hooks={"install": "true"})
+    scenario = tmp_path / "charms" / "s.yaml"
+    scenario.write_text(
+        """
+steps:
+  - deploy: ./a
+  - exec: {unit: a/0, command: "printf 'one\\ntwo\\n'; echo oops >&2"}
+  - exec: {unit: a/0, command: "echo before failing; exit 3"}
+  - exec: {unit: a/0, command: "true"}
+"""
+    )
+
+    assert main(["run", str(scenario)]) == 1  # a failed command counts as a failed hook
+    out = capsys.readouterr().out
+    step2 = out[out.index("== step 2") : out.index("== step 3")].splitlines()
+    assert "juju-exec" in step2[1]
+    assert step2[2:] == [
+        "       stdout: one",
+        "               two",
+        "       stderr: oops",
+    ]
+    step3 = out[out.index("== step 3") : out.index("== step 4")].splitlines()
+    assert "FAIL 3" in step3[1]
+    assert step3[2:] == ["       stdout: before failing", "       exit code: 3"]
+    step4 = out[out.index("== step 4") :].splitlines()
+    assert "juju-exec" in step4[1]
+    assert step4[2].startswith("== ")  # nothing written, exit 0: the timeline line only
 
 
 def test_cli_reports_failures_and_bad_scenarios(tmp_path, make_charm, capsys):

@@ -101,6 +101,32 @@ def test_queries_print_without_a_trailing_newline_in_raw(rt, capsys, argv, out):
     assert capsys.readouterr().out == out
 
 
+@pytest.mark.parametrize(
+    ("argv", "out"),
+    [
+        (("get_flags", "--format", "json"), '["a", "b"]'),
+        (("get_flags", "-j"), '["a", "b"]'),
+        (("get_states", "--json"), '{"a": null, "b": "2"}'),
+        (("get_unset_flags", "c", "a", "-y"), "- c\n"),
+        (("-y", "get_flags", "--format", "json"), '["a", "b"]'),
+        (("--json", "get_flags", "-r"), "a\nb"),
+        (("-j", "get_flags"), '["a", "b"]'),
+    ],
+    ids=["format", "j", "json", "after-args", "after-wins", "raw-after-wins", "before-kept"],
+)
+def test_output_options_work_after_the_subcommand(rt, capsys, argv, out):
+    set_flag("a")
+    set_flag("b", "2")
+
+    assert run(*argv) == 0
+    assert capsys.readouterr().out == out
+
+
+def test_two_output_options_after_the_subcommand_are_a_usage_error(rt, capsys):
+    assert run("get_flags", "-j", "-y") == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_get_flags_prints_nothing_when_no_flag_is_set(rt, capsys):
     assert run("get_flags") == 0
     assert capsys.readouterr().out == ""
@@ -197,6 +223,8 @@ def test_trace_prints_the_last_hook(rt, capsys):
     assert capsys.readouterr().out.startswith("tracer: hook install: ok")
     assert run("--format", "json", "trace") == 0
     assert json.loads(capsys.readouterr().out)["invoked"] == ["reactive/a.py:1:f"]
+    assert run("trace", "--format", "json") == 0  # as the README writes it
+    assert json.loads(capsys.readouterr().out)["invoked"] == ["reactive/a.py:1:f"]
 
 
 def test_trace_without_a_hook_yet_is_an_error(rt, capsys):
@@ -216,6 +244,8 @@ def test_render_template_uses_the_environment(rt, write, monkeypatch, tmp_path):
 def test_usage_errors_exit_2(rt, capsys):
     assert run("no_such_command") == 2
     assert run("set_flag") == 2
+    assert run("get_flags", "--format", "xml") == 2
+    assert run("get_flags", "--bogus") == 2
 
 
 def test_relation_call_prints_the_result(hook_runtime, tools, write, capsys):

@@ -1,8 +1,9 @@
 """The ``charms.reactive`` command line, for executable (bash) handlers and operators.
 
-``charms.reactive [--format FMT | -r -j -p -y -c -t] <subcommand> [args]``: options use
-underscores as in 1.x (``--value``, ``--when_not``, ``--relation_name``). Three kinds of
-subcommands:
+``charms.reactive [--format FMT | -r -j -p -y -c -t] <subcommand> [args]``: the output
+options go before the subcommand (as in 1.x) or after it (``charms.reactive trace --format
+json``; given in both places, the later one wins). Options use underscores as in 1.x
+(``--value``, ``--when_not``, ``--relation_name``). Three kinds of subcommands:
 
 * actions print nothing (``set_flag``, ``clear_flag``, ``mark_invoked``, ...);
 * predicates answer with the exit code only: 0 true, 1 false (``is_flag_set``, ``when``, ...);
@@ -225,19 +226,37 @@ _HELP: Final = {
 }
 
 
+def _add_format_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """Add ``--format FMT`` and its one-letter forms (``-r -j -p -y -c -t``) to ``parser``."""
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--format", choices=FORMATS, default=default, help="output format")
+    for letter, name in zip("rjpyct", FORMATS, strict=True):
+        fmt.add_argument(
+            f"-{letter}",
+            f"--{name}",
+            dest="format",
+            action="store_const",
+            const=name,
+            default=default,
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
+    """Build the parser; the output options work before the subcommand (1.x) and after it.
+
+    The subcommands' copies default to ``SUPPRESS``: argparse copies every attribute a
+    subparser parsed onto the main namespace, so a default there would overwrite a format
+    given before the subcommand. One given after it wins.
+    """
     parser = argparse.ArgumentParser(
         prog="charms.reactive", description="Flags and handler tests for reactive charms."
     )
-    fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--format", choices=FORMATS, default="raw", help="output format")
-    for letter, name in zip("rjpyct", FORMATS, strict=True):
-        fmt.add_argument(
-            f"-{letter}", f"--{name}", dest="format", action="store_const", const=name
-        )
+    _add_format_options(parser, "raw")
+    after = argparse.ArgumentParser(add_help=False)
+    _add_format_options(after, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (arguments, command) in _COMMANDS.items():
-        p = sub.add_parser(name, help=_HELP.get(name, name.replace("_", " ")))
+        p = sub.add_parser(name, parents=[after], help=_HELP.get(name, name.replace("_", " ")))
         p.set_defaults(run=command)
         for arg in arguments:
             if arg.startswith("--"):
