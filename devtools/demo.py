@@ -3,7 +3,8 @@
 ``./dev demo`` runs this. It builds every charm layer in ``examples/`` offline from this base
 layer and ``interfaces/``, deploys them into an emulated model, relates them, scales out and
 in, removes a relation, and prints a timeline of every hook (unit, exit code, duration,
-hook-tool calls, flags set and cleared, relation data committed) and the final state.
+hook-tool calls, flags set and cleared, relation data committed; a header line names the
+columns and a legend explains them) and the final state.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from devtools.charmbuild import CharmBuildError, build_charm
 from reactive_harness import HarnessError, HookRecord, Model, Relation
-from reactive_harness.timeline import format_timeline
+from reactive_harness.timeline import format_header, format_timeline
 
 __all__ = ["main", "run_demo"]
 
@@ -34,12 +35,12 @@ def _section(title: str) -> None:
     _say(f"== {title} " + "=" * max(0, 90 - len(title)))
 
 
-def build_examples(out: Path, cache: Path) -> dict[str, Path]:
+def build_examples(out: Path) -> dict[str, Path]:
     """Build each example; return charm name -> built charm dir."""
     built = {}
     for name in EXAMPLES:
         start = time.monotonic()
-        built[name] = build_charm(REPO / "examples" / name, out, cache_dir=cache)
+        built[name] = build_charm(REPO / "examples" / name, out)
         _say(f"  built {name:<8} -> {built[name]}  ({time.monotonic() - start:.1f} s)")
     return built
 
@@ -74,12 +75,12 @@ def show_state(model: Model) -> None:
 
 def run_demo(root: Path, *, keep: bool = False) -> int:
     """Build the examples and run the scenario; return an exit code."""
-    build_dir, cache = root / "build", root / "cache"
+    build_dir = root / "build"
     model_dir = root / "model"
     shutil.rmtree(model_dir, ignore_errors=True)
     _section("Building the example charms with charm-build (offline)")
     try:
-        charms = build_examples(build_dir, cache)
+        charms = build_examples(build_dir)
     except CharmBuildError as err:
         _say(f"build failed: {err}")
         return 1
@@ -96,6 +97,8 @@ def run_demo(root: Path, *, keep: bool = False) -> int:
         _say(format_timeline(records))
         _say(f"  ({len(records)} hooks in {time.monotonic() - start:.1f} s)")
 
+    _say()
+    _say("\n".join(format_header()))  # once: the columns and legend of every step's timeline
     try:
         step(
             "Deploy db (1 unit), webapp (2), proxy (1), ring (2)",

@@ -4,7 +4,9 @@ Build a :class:`Model`, deploy charm directories, relate them, scale them, and r
 hooks did: relation data, flags, status, logs and a :class:`HookRecord` per hook.
 """
 
+from reactive_harness.build import CharmBuilder
 from reactive_harness.errors import (
+    CharmBuildError,
     CharmError,
     ConfigError,
     HarnessError,
@@ -36,6 +38,8 @@ __all__ = [
     "ActionResult",
     "Application",
     "BagChange",
+    "CharmBuildError",
+    "CharmBuilder",
     "CharmError",
     "ConfigError",
     "ExecResult",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from reactive_harness.records import HookRecord
 
 __all__ = [
+    "CharmBuildError",
     "CharmError",
     "ConfigError",
     "HarnessError",
@@ -31,6 +32,23 @@ __all__ = [
 
 class HarnessError(Exception):
     """Root of every error raised on purpose by the emulator."""
+
+
+class CharmBuildError(HarnessError):
+    """charm-build failed, or charm-tools or the wheels for it could not be installed.
+
+    Attributes:
+        cmd: The command that failed.
+        returncode: Its exit status (charm-build: 1 build error, 200 proof errors).
+        output: Its combined stdout and stderr.
+    """
+
+    def __init__(self, cmd: Sequence[str], returncode: int, output: str) -> None:
+        self.cmd = tuple(cmd)
+        self.returncode = returncode
+        self.output = output
+        tail = "\n".join(output.strip().splitlines()[-40:])
+        super().__init__(f"{' '.join(self.cmd)} exited {returncode}:\n{tail}")
 
 
 class CharmError(HarnessError):

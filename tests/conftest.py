@@ -18,7 +18,7 @@ import pytest
 from charms.reactive import _runtime
 from charms.reactive._handlers import Registry, use_registry
 from charms.reactive._runtime import Runtime
-from helpers.fakes import FakeHookTools, make_context
+from helpers.fakes import FakeHookTools, close_kv, make_context
 
 DEFAULT_METADATA = """\
 name: local
@@ -30,6 +30,10 @@ provides:
 peers:
   cluster: {interface: peer}
 """
+
+#: The emulator's pytest plugin (model, make_charm, build_charm, charm_builder), as a charm
+#: author gets it by installing this project; here it is not installed, so it is named.
+pytest_plugins = ["reactive_harness.pytest_plugin"]
 
 _HANDLER_PACKAGES = ("reactive", "relations")
 
@@ -82,17 +86,6 @@ def tools() -> FakeHookTools:
     return FakeHookTools()
 
 
-def close_kv(rt: Runtime) -> None:
-    """Roll back and close a runtime's store, and forget charmhelpers' singleton."""
-    from charmhelpers.core import unitdata
-
-    if rt.kv_opened:
-        rt.kv.flush(False)
-        rt.kv.close()  # type: ignore[attr-defined]
-        if unitdata._KV is rt.kv:
-            unitdata._KV = None
-
-
 @pytest.fixture
 def hook_runtime(
     charm_dir: Path, tools: FakeHookTools, registry: Registry
@@ -122,3 +115,22 @@ def hook_runtime(
 def rt(hook_runtime: Callable[..., Runtime]) -> Runtime:
     """An activated runtime for an ``update-status`` hook."""
     return hook_runtime()
+
+
+_TIME_BY_DIR: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add each test phase's duration to its directory under tests/ (for the summary)."""
+    parts = report.nodeid.split("::")[0].split("/")
+    key = "/".join(parts[:2]) if len(parts) > 2 else parts[0]
+    _TIME_BY_DIR[key] = _TIME_BY_DIR.get(key, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the time spent per test directory (setup, call and teardown of its tests)."""
+    if not _TIME_BY_DIR:
+        return
+    terminalreporter.write_sep("-", "time per test directory")
+    for key, seconds in sorted(_TIME_BY_DIR.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:8.1f} s  {key}")

@@ -9,21 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from devtools import charmbuild
+from helpers.build import EXAMPLES, REPO
 
-REPO = charmbuild.REPO_ROOT
-EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "layer.yaml").is_file())
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this directory is a build test (``-m build`` / ``-m "not build"``)."""
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.build)
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> dict[str, Path]:
+def built(build_charm) -> dict[str, Path]:
     """Build every example once (offline): ``{example name: built charm dir}``."""
-    out = tmp_path_factory.mktemp("charms")
-    cache = tmp_path_factory.mktemp("charm-cache")
-    return {
-        name: charmbuild.build_charm(REPO / "examples" / name, out, cache_dir=cache)
-        for name in EXAMPLES
-    }
+    return {name: build_charm(REPO / "examples" / name) for name in EXAMPLES}
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,10 @@ import pytest
 import yaml
 
 from devtools import charmbuild
+from helpers.build import EXAMPLES, REPO
 
 pytestmark = pytest.mark.build
 
-REPO = charmbuild.REPO_ROOT
-EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "layer.yaml").is_file())
 STANDARD_HOOKS = (
     "install",
     "config-changed",
@@ -29,6 +28,10 @@ STANDARD_HOOKS = (
     "upgrade-charm",
     "pre-series-upgrade",
     "post-series-upgrade",
+    # Not rendered by charm-build: shipped by this layer as copies of the template.
+    "remove",
+    "collect-metrics",
+    "meter-status-changed",
 )
 RELATION_HOOKS = ("created", "joined", "changed", "departed", "broken")
 #: Everything a built charm may hold at its top level; anything else leaked from a layer.
@@ -162,10 +165,19 @@ def test_built_charm_bootstraps_offline_into_a_venv(built, name, tmp_path):
 
 def test_layer_yaml_excludes_everything_when_the_repository_itself_is_the_layer(tmp_path):
     """Users symlink the repository as ``basic``: no staging, layer.yaml's exclude: only."""
-    charm = charmbuild.build_charm(
-        REPO / "examples" / "db", tmp_path / "out", cache_dir=tmp_path / "cache", stage=False
-    )
+    charm = charmbuild.build_charm(REPO / "examples" / "db", tmp_path / "out", stage=False)
     top = {p.name for p in charm.iterdir()}
     assert top <= ALLOWED_TOP_LEVEL, top - ALLOWED_TOP_LEVEL
     assert {p.name for p in (charm / "lib").iterdir()} == {"charms", "reactive_bootstrap"}
     assert not list(charm.rglob("__pycache__"))
+
+
+def test_proof_warnings_are_printed_and_the_charm_is_built(tmp_path, capsys):
+    layer = tmp_path / "layers" / "ring"
+    shutil.copytree(REPO / "examples" / "ring", layer)
+    (layer / "README.md").unlink()  # charm-build's proof: "W: no README file", exit 100
+
+    charm = charmbuild.build_charm(layer, tmp_path / "out")
+
+    assert (charm / "metadata.yaml").is_file()
+    assert "proof: W: no README file" in capsys.readouterr().err

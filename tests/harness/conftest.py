@@ -1,69 +1,13 @@
-"""Fixtures for the Juju emulator's own tests: models, generated charms, the fixture charms."""
+"""Fixtures of the emulator's own tests (``model`` and ``make_charm`` come from the plugin)."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from reactive_harness import Model
-
-
-@pytest.fixture
-def model(tmp_path: Path) -> Iterator[Model]:
-    """An empty model rooted in the test's temporary directory."""
-    with Model(tmp_path / "model") as m:
-        yield m
-
-
-@pytest.fixture
-def make_charm(tmp_path: Path) -> Callable[..., Path]:
-    """Write a charm: ``make_charm("a", provides={"x": "http"}, hooks={"install": "..."})``.
-
-    Hook scripts are bash unless they start with ``#!``; the hooks directory always exists.
-    """
-
-    def _make(
-        name: str,
-        *,
-        provides: dict[str, str] | None = None,
-        requires: dict[str, str] | None = None,
-        peers: dict[str, str] | None = None,
-        config: dict[str, dict[str, object]] | None = None,
-        actions: dict[str, str] | None = None,
-        hooks: dict[str, str] | None = None,
-    ) -> Path:
-        charm = tmp_path / "charms" / name
-        (charm / "hooks").mkdir(parents=True)
-        meta: dict[str, object] = {"name": name, "summary": "test", "description": "test"}
-        for role, eps in (("provides", provides), ("requires", requires), ("peers", peers)):
-            if eps:
-                meta[role] = {ep: {"interface": iface} for ep, iface in eps.items()}
-        (charm / "metadata.yaml").write_text(yaml.safe_dump(meta))
-        if config is not None:
-            (charm / "config.yaml").write_text(yaml.safe_dump({"options": config}))
-        for hook, body in (hooks or {}).items():
-            path = charm / "hooks" / hook
-            text = textwrap.dedent(body).lstrip("\n")
-            if not text.startswith("#!"):
-                text = "#!/bin/bash\nset -e\n" + text
-            path.write_text(text)
-            path.chmod(0o755)
-        if actions:
-            (charm / "actions").mkdir()
-            spec = {}
-            for action, body in actions.items():
-                spec[action] = {"description": action}
-                path = charm / "actions" / action
-                path.write_text("#!/bin/bash\nset -e\n" + textwrap.dedent(body).lstrip("\n"))
-                path.chmod(0o755)
-            (charm / "actions.yaml").write_text(yaml.safe_dump(spec))
-        return charm
-
-    return _make
 
 
 @pytest.fixture

@@ -100,3 +100,18 @@ def make_context(charm_dir: Path, hook_name: str = "update-status", **env: str) 
     }
     environ.update({f"JUJU_{k.upper()}": v for k, v in env.items()})
     return HookContext.from_environ(environ)
+
+
+def close_kv(rt: Any) -> None:
+    """Roll back and close a runtime's store, and forget charmhelpers' singleton.
+
+    A real hook's process ends with the hook; tests run many runtimes in one process, and an
+    unclosed sqlite connection is a ResourceWarning (an error under ``-W error``) on 3.13.
+    """
+    from charmhelpers.core import unitdata
+
+    if rt.kv_opened:
+        rt.kv.flush(False)
+        rt.kv.close()
+        if unitdata._KV is rt.kv:
+            unitdata._KV = None

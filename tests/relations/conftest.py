@@ -9,6 +9,7 @@ a commit at the end, as ``main()`` does.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 import textwrap
@@ -176,7 +177,8 @@ class Charm:
         db = self.dir / ".unit-state.db"
         if not db.exists():
             return {}
-        with sqlite3.connect(db) as conn:
+        # closing(): "with sqlite3.connect()" never closes (ResourceWarning on 3.13).
+        with contextlib.closing(sqlite3.connect(db)) as conn:
             return dict(conn.execute("select key, data from kv").fetchall())
 
     def conversations(self) -> dict[str, str]:

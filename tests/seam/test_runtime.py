@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 import pytest
@@ -9,13 +10,14 @@ import pytest
 from charms.reactive import _runtime
 from charms.reactive._runtime import Runtime
 from charms.reactive.errors import MetadataError
-from helpers.fakes import FakeHookTools, make_context
+from helpers.fakes import FakeHookTools, close_kv, make_context
 
 
 def stored(db) -> dict[str, str]:
     if not db.exists():
         return {}
-    with sqlite3.connect(db) as conn:
+    # closing(): "with sqlite3.connect()" commits but never closes (ResourceWarning on 3.13).
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         return dict(conn.execute("select key, data from kv").fetchall())
 
 
@@ -27,8 +29,7 @@ def rt(tmp_path):
     )
     r = Runtime(make_context(tmp_path), FakeHookTools(bags={"db:1": {}}))
     yield r
-    if r.kv_opened:
-        r.rollback()
+    close_kv(r)
 
 
 def test_activate_makes_runtime_current_and_restores(rt):

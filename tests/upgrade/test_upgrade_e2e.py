@@ -95,7 +95,7 @@ def built_charm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     covered by ``test_upgrade_bash_and_actions``.
     """
     scratch = tmp_path_factory.mktemp("charm-build")
-    charm = charmbuild.build_charm(CHARM, scratch / "out", cache_dir=scratch / "cache")
+    charm = charmbuild.build_charm(CHARM, scratch / "out")
     (charm / "reactive" / "announce").unlink()
     return charm
 
