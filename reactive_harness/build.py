@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Final
 
 from reactive_harness.errors import CharmBuildError
+from reactive_harness.layers import interfaces_dir, layers_dir, layers_of, stage_layer
 
 __all__ = [
     "CHARM_TOOLS_VERSION",
@@ -42,7 +43,6 @@ __all__ = [
     "CharmBuilder",
     "base_layer",
     "default_cache_dir",
-    "stage_layer",
 ]
 
 CHARM_TOOLS_VERSION: Final = "3.0.9"
@@ -55,21 +55,6 @@ DEFAULT_CONSTRAINTS: Final = ("setuptools<82",)
 #: charm-build's exit code for proof warnings: the charm is built.
 PROOF_WARNINGS: Final = 100
 _SCRATCH_HOSTS: Final = ("JUJU_REPOSITORY", "LAYER_PATH", "INTERFACE_PATH", "CHARM_BUILD_DIR")
-#: Top-level entries never offered to charm-build: it walks (and pattern-matches) every file
-#: of a layer before excluding any, and these hold tens of thousands of files.
-_HEAVY: Final = frozenset(
-    {
-        ".git",
-        ".venv",
-        ".cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        "build",
-        "dist",
-    }
-)
 
 
 def base_layer() -> Path:
@@ -219,22 +204,6 @@ class CharmBuilder:
         return self.wheel_dir
 
     # -- building ----------------------------------------------------------------------------
-    def layers_of(self, layer_dir: Path) -> list[Path]:
-        """Return ``layer_dir`` and the author's layers it includes (recursively), in order."""
-        found: list[Path] = []
-        pending = [layer_dir.absolute()]
-        while pending:
-            layer = pending.pop(0)
-            if layer in found:
-                continue
-            found.append(layer)
-            for name in _includes(layer, "layer"):
-                for root in self.layers_dirs:
-                    if (root / name / "layer.yaml").is_file():
-                        pending.append(root / name)
-                        break
-        return found
-
     def build_env(self, bin_dir: Path, wheel_dir: Path) -> dict[str, str]:
         """Return the environment of an offline charm-build run (stages the layer dirs)."""
         env = {
@@ -244,8 +213,12 @@ class CharmBuilder:
         }
         env.update(
             PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "/usr/bin:/bin")]),
-            CHARM_LAYERS_DIR=str(self._stage_layers()),
-            CHARM_INTERFACES_DIR=str(self._stage_interfaces()),
+            CHARM_LAYERS_DIR=str(
+                layers_dir(base_layer(), LAYER_NAMES, self.layers_dirs, self.stage_base)
+            ),
+            CHARM_INTERFACES_DIR=str(
+                interfaces_dir([*self.interfaces_dirs, base_layer() / "interfaces"])
+            ),
             CHARM_HIDE_METRICS="1",
             PIP_NO_INDEX="1",
             PIP_FIND_LINKS=str(wheel_dir),
@@ -262,43 +235,6 @@ class CharmBuilder:
             if version:
                 env[f"VIRTUALENV_{project.upper()}"] = version
         return env
-
-    def _stage_key(self, *parts: object) -> str:
-        text = "\n".join(str(p) for p in parts)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-    def _stage_layers(self) -> Path:
-        base = base_layer()
-        key = self._stage_key("layers", base, self.stage_base, *self.layers_dirs)
-        layers = _staging_root() / key / "layers"
-        layers.mkdir(parents=True, exist_ok=True)
-        canonical = layers / LAYER_NAMES[0]
-        if self.stage_base:
-            stage_layer(canonical, base)
-        else:
-            _link(canonical, base)
-        for name in LAYER_NAMES[1:]:
-            _link(layers / name, Path(LAYER_NAMES[0]))  # relative: next to the canonical one
-        for directory in self.layers_dirs:
-            for layer in sorted(directory.iterdir()):
-                if (layer / "layer.yaml").is_file() and layer.name not in LAYER_NAMES:
-                    _link(layers / layer.name, layer)
-        return layers
-
-    def _stage_interfaces(self) -> Path:
-        shipped = base_layer() / "interfaces"
-        dirs = [*self.interfaces_dirs, shipped]  # first wins
-        root = _staging_root() / self._stage_key("interfaces", *dirs) / "interfaces"
-        root.mkdir(parents=True, exist_ok=True)
-        seen: set[str] = set()
-        for directory in dirs:
-            if not directory.is_dir():
-                continue
-            for interface in sorted(directory.iterdir()):
-                if (interface / "interface.yaml").is_file() and interface.name not in seen:
-                    seen.add(interface.name)
-                    _link(root / interface.name, interface)
-        return root
 
     def build(
         self, layer_dir: Path | str, output_dir: Path | str, *, log_level: str = "WARNING"
@@ -320,7 +256,7 @@ class CharmBuilder:
         bin_dir = self.ensure_tools()
         requirements = [
             layer / "wheelhouse.txt"
-            for layer in self.layers_of(layer_dir)
+            for layer in layers_of(layer_dir, self.layers_dirs)
             if (layer / "wheelhouse.txt").is_file()
         ]
         wheel_dir = self.ensure_wheels(requirements)
@@ -361,56 +297,6 @@ class CharmBuilder:
         elif proc.returncode != 0:
             raise CharmBuildError(cmd, proc.returncode, output)
         return output_dir / _charm_name(layer_dir)
-
-
-def _staging_root() -> Path:
-    """Where staged layer directories go: the system's temporary space, per user.
-
-    Never under the cache directory: that may be inside a layer (this repository's
-    ``.cache/``), and a staged link back to the layer would make charm-build walk in circles.
-    """
-    return Path(tempfile.gettempdir()) / f"reactive-harness-{os.getuid()}" / "staged"
-
-
-def stage_layer(stage: Path, layer: Path) -> Path:
-    """Offer ``layer`` as a directory of symlinks to its top-level entries, minus caches.
-
-    Equivalent to a symlink to the layer itself (what users do), minus ``.git``, venvs and
-    caches, which charm-build would walk file by file before its ``exclude:`` drops them.
-    Idempotent.
-    """
-    stage.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(layer.iterdir()):
-        if entry.name in _HEAVY or entry.name.startswith(".venv"):
-            continue
-        _link(stage / entry.name, entry)
-    return stage
-
-
-def _link(link: Path, target: Path) -> None:
-    if link.is_symlink() and Path(os.readlink(link)) == target:
-        return
-    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    tmp.symlink_to(target, target_is_directory=(link.parent / target).is_dir())
-    os.replace(tmp, link)  # atomic: concurrent builders never see a missing link
-
-
-def _includes(layer: Path, kind: str) -> list[str]:
-    """Return the names of ``kind:<name>`` entries of a layer's ``includes:``."""
-    import yaml
-
-    try:
-        doc = yaml.safe_load((layer / "layer.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return []
-    includes = doc.get("includes") if isinstance(doc, dict) else None
-    return [
-        str(item).partition(":")[2]
-        for item in includes or []
-        if isinstance(item, str) and item.startswith(f"{kind}:")
-    ]
 
 
 def _charm_name(layer_dir: Path) -> str:
