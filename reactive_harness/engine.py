@@ -8,6 +8,7 @@ hook leaves them out, puts its unit in error, and that unit runs nothing more un
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import threading
 import time
@@ -73,10 +74,11 @@ class Engine:
         with self._lock:
             fault = ctx.fault
             number = len(ctx.tool_calls) + 1
-            if fault is not None and fault.call == number:
-                if fault.kind == "kill":
-                    ctx.tool_calls.append(ToolCall(tuple(argv), -9, 0.0, "", "killed"))
-                    self.executor.kill()
+            if fault is not None and fault.kind != "lost" and fault.call == number:
+                if fault.kind in ("kill", "term"):
+                    sig = signal.SIGTERM if fault.kind == "term" else signal.SIGKILL
+                    ctx.tool_calls.append(ToolCall(tuple(argv), -sig, 0.0, "", "killed"))
+                    self.executor.kill(sig)
                     return None
                 reply = Reply(1, stderr=f"ERROR {fault.message}\n".encode())
             else:
@@ -289,6 +291,10 @@ class Engine:
         record.duration = result.duration
         record.stdout, record.stderr = result.stdout, result.stderr
         record.killed = result.killed
+        if ctx.fault is not None and ctx.fault.kind == "lost" and result.exit_code == 0:
+            # Killed after its last step, before Juju saw it exit: a failed hook.
+            record.exit_code, record.killed = -signal.SIGKILL, True
+            record.stderr += "killed before it exited (injected fault: lost)\n"
         record.tool_calls = list(ctx.tool_calls)
         if ctx.fault is not None and result.exit_code is None:
             self.faults.setdefault(unit.name, ctx.fault)  # a skipped hook meets no fault

@@ -73,8 +73,11 @@ class Executor(Protocol):
         """Run one hook to completion."""
         ...
 
-    def kill(self) -> None:
-        """Kill the running hook at once (fault injection); its tool call never returns."""
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the running hook at once with ``sig`` (fault injection).
+
+        The tool call that asked for it never returns.
+        """
         ...
 
 
@@ -144,11 +147,11 @@ class SubprocessExecutor:
             killed=self._killed,
         )
 
-    def kill(self) -> None:
-        """Kill the running hook's whole process group with SIGKILL."""
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` (SIGKILL by default) to the running hook's whole process group."""
         proc = self._proc
         if proc is None:
             return
         self._killed = True
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, sig)

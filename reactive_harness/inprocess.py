@@ -19,6 +19,7 @@ import contextlib
 import io
 import os
 import re
+import signal
 import sys
 import time
 import traceback
@@ -84,15 +85,20 @@ class InProcessExecutor:
         """
         self.fallback = fallback or SubprocessExecutor()
         self.killed = False
+        self.signal: int = signal.SIGKILL
         self.in_process = 0
         self._running = False
 
-    def kill(self) -> None:
-        """Kill the running hook: its current and later tool calls raise."""
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the running hook: its current and later tool calls raise.
+
+        SIGTERM ends an in-process hook as SIGKILL does (Python's default disposition).
+        """
         if self._running:
             self.killed = True
+            self.signal = sig
         else:
-            self.fallback.kill()
+            self.fallback.kill(sig)
 
     def run(self, job: HookJob) -> ExecResult:
         """Run a job in-process if it is a reactive hook, else with the fallback."""
@@ -133,7 +139,7 @@ class InProcessExecutor:
                         exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
                     )
                 except HookKilledError:
-                    code = -9
+                    code = -self.signal
                 except BaseException:  # a hook's failure is its exit code
                     traceback.print_exc()
                     code = 1
@@ -145,7 +151,7 @@ class InProcessExecutor:
             _forget_charm_modules(job.charm_dir, saved_modules)
             _close_kv()
         if self.killed:
-            code = -9
+            code = -self.signal
         return ExecResult(
             code, out.getvalue(), err.getvalue(), time.perf_counter() - start, self.killed
         )

@@ -429,14 +429,17 @@ class Model:
         Args:
             unit: The unit.
             call: Which tool call (1 = first).
-            kind: ``"fail"``: that call exits 1 with ``ERROR <message>``; ``"kill"``: the hook
-                is killed with SIGKILL during that call, which never returns.
+            kind: ``"fail"``: that call exits 1 with ``ERROR <message>``; ``"kill"`` /
+                ``"term"``: the hook's processes get SIGKILL / SIGTERM during that call, which
+                never returns; ``"lost"``: the hook runs to its end but is killed before Juju
+                sees it exit (``call`` is not used): Juju discards its relation writes and
+                ports, and the unit is in error.
             message: The failing call's error text.
             hook: Wait for a hook of this name (``juju-exec`` for :meth:`exec`).
 
         Raises:
             ValueError: Bad ``kind`` or ``call``.
         """
-        if kind not in ("fail", "kill") or call < 1:
+        if kind not in ("fail", "kill", "term", "lost") or call < 1:
             raise ValueError(f"bad fault: kind={kind!r} call={call!r}")
         self.engine.faults[self._unit(unit).name] = Fault(call, kind, message, hook)

@@ -24,9 +24,12 @@ class Fault:
     """A fault to inject into the next hook of a unit.
 
     Attributes:
-        call: Which hook-tool call (1 = the first) fails or kills the hook.
-        kind: ``"fail"`` (the call exits 1 with ``message``) or ``"kill"`` (the hook process
-            is killed with SIGKILL during the call, which never returns).
+        call: Which hook-tool call (1 = the first) fails or kills the hook (not used by
+            ``"lost"``).
+        kind: ``"fail"`` (the call exits 1 with ``message``), ``"kill"`` / ``"term"`` (the
+            hook's processes get SIGKILL / SIGTERM during the call, which never returns), or
+            ``"lost"`` (the hook runs to its end, but is killed before Juju sees it exit: as
+            a SIGKILL during its teardown, Juju discards its writes and the unit is in error).
         message: The error text of a failing call.
         hook: Only a hook of this name (``None``: the next hook that runs) meets the fault.
     """

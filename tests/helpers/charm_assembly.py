@@ -21,7 +21,7 @@ def assemble(source: Path, charm: Path) -> Path:
     shutil.copytree(source, charm, ignore=shutil.ignore_patterns("__pycache__"))
     (charm / "lib").symlink_to(REPO / "lib", target_is_directory=True)
     shutil.copytree(REPO / "bin", charm / "bin")
-    (charm / "hooks").mkdir()
+    (charm / "hooks").mkdir(exist_ok=True)  # a layer may ship hooks/relations/
     template = (REPO / "hooks" / "hook.template").read_text()
     for hook in STANDARD_HOOKS:
         path = charm / "hooks" / hook

@@ -108,10 +108,5 @@ def close_kv(rt: Any) -> None:
     A real hook's process ends with the hook; tests run many runtimes in one process, and an
     unclosed sqlite connection is a ResourceWarning (an error under ``-W error``) on 3.13.
     """
-    from charmhelpers.core import unitdata
-
     if rt.kv_opened:
-        rt.kv.flush(False)
-        rt.kv.close()
-        if unitdata._KV is rt.kv:
-            unitdata._KV = None
+        rt.kv.close()  # rolls back; forgets charmhelpers' singleton if it is this store

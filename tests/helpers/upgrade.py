@@ -31,9 +31,10 @@ HOOKS = ["install", "start", "config-changed", "update-status", "upgrade-charm",
          "leader-elected", "leader-settings-changed"]  # fmt: skip
 KINDS = ("created", "joined", "changed", "departed", "broken")
 
-#: Keys that are bookkeeping of one dispatch, not state a charm carries across hooks.
+#: Keys that are bookkeeping of one dispatch, not state a charm carries across hooks (and the
+#: record of the last commit, numbered by how many hooks of this layer committed).
 TRANSIENT = ("reactive.dispatch.", "reactive.state_watch", "reactive.flag_set_triggers.",
-             "reactive.flag_clear_triggers.")  # fmt: skip
+             "reactive.flag_clear_triggers.", "reactive.last_commit")  # fmt: skip
 
 REF_HOOK = """#!{python}
 import os

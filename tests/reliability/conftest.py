@@ -34,6 +34,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     figures = []
     for module, name in (
         ("test_transactions", "INJECTED"),
+        ("test_all_or_nothing", "TRIED"),
         ("test_bad_environment", "TRIED"),
         ("test_lifecycle_fuzz", "STATS"),
     ):

@@ -71,8 +71,10 @@ def test_kv_is_charmhelpers_singleton_shared_with_charm_code(rt):
     from charmhelpers.core import unitdata
 
     store = rt.kv
-    assert unitdata.kv() is store
+    assert unitdata.kv() is store.storage
     assert rt.kv is store
+    rt.kv.set("ours", 1)
+    assert unitdata.kv().get("ours") == 1  # one connection, one transaction
 
 
 def test_metadata_is_read_once_and_answers_roles(rt, tmp_path):

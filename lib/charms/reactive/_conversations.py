@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from charms.reactive import _runtime, flags
+from charms.reactive import _runtime, flags, trace
 from charms.reactive._conversation_store import (
     LOCAL_DATA,
     ConversationRecord,
@@ -409,10 +409,9 @@ class Conversation:
         ctx = rt.context
         for relation_id in self.relation_ids:
             if ctx.is_broken_hook and relation_id == ctx.relation_id:
-                rt.tools.juju_log(
-                    f"not sending {sorted(encoded)} to {relation_id}: it is being broken",
-                    "DEBUG",
-                )
+                # In the trace, not in the juju log: a hook logs at most twice, at its end.
+                keys = ", ".join(sorted(encoded))
+                trace.current_tracer(rt).note(f"not sent to {relation_id} (being broken): {keys}")
                 continue
             rt.tools.relation_set(relation_id, encoded)
 

@@ -189,11 +189,13 @@ class ExternalHandler:
     """An executable handler (e.g. bash with ``charms.reactive.sh``).
 
     Protocol: ``<file> --test`` exits 0 when something should run and prints what; then
-    ``<file> --invoke <that output>`` runs it. Before each call the key-value store is
-    committed (:meth:`~charms.reactive._runtime.Runtime.checkpoint`), so the
-    ``charms.reactive`` command line in the child sees this hook's flags and the flags the
-    dispatcher saw change (``reactive.state_watch``). Flags the child sets or clears are found
-    by comparing the flags before and after, and count as changes of this dispatch.
+    ``<file> --invoke <that output>`` runs it. The child's ``charms.reactive`` commands run in
+    the hook's own process, on its uncommitted state (``main()`` serves them over a socket,
+    see :mod:`charms.reactive._hookserver`): flags it sets or clears count as changes of this
+    dispatch, and nothing reaches the store before the hook succeeds. Before each call the
+    buffered relation writes are sent, so the child's own ``relation-set`` calls come after
+    them (Juju applies them all only if the hook exits 0), and the flags the dispatcher saw
+    change are stored for the child's tests (``reactive.state_watch``).
     """
 
     phase = None
@@ -227,25 +229,21 @@ class ExternalHandler:
         outputs: dict[str, tuple[int, str]] = rt.scratch.setdefault(_EXT_OUTPUT, {})
         return outputs
 
-    def _prepare(self, rt: _runtime.Runtime) -> dict[str, str]:
+    def _run(self, rt: _runtime.Runtime, argv: list[str], *, capture: bool) -> tuple[int, str]:
         rt.kv.set(STATE_WATCH_KEY, flags.flag_watch(rt).as_record())
         _conditions.persist_phase(rt)
-        rt.checkpoint()
-        return child_environ(rt)
+        rt.tools.flush()
+        runner = rt.children or _PlainChildren()
+        try:
+            return runner.run(argv, child_environ(rt), capture=capture)
+        except OSError as err:
+            raise ExternalHandlerError(self._display, -1, str(err)) from None
 
     def test(self, rt: _runtime.Runtime) -> bool:
         """Run ``<file> --test``; remember its output for :meth:`invoke`."""
-        import subprocess
-
-        env = self._prepare(rt)
-        try:
-            proc = subprocess.run(
-                [str(self.path), "--test"], env=env, stdout=subprocess.PIPE, text=True, check=False
-            )
-        except OSError as err:
-            raise ExternalHandlerError(self._display, -1, str(err)) from None
-        self._outputs(rt)[self.id] = (proc.returncode, proc.stdout.strip())
-        return proc.returncode == 0
+        code, out = self._run(rt, [str(self.path), "--test"], capture=True)
+        self._outputs(rt)[self.id] = (code, out.strip())
+        return code == 0
 
     def explain(self, rt: _runtime.Runtime) -> str:
         """Report the exit code of ``--test``."""
@@ -253,31 +251,30 @@ class ExternalHandler:
         return f"{self._display} --test exited {code}"
 
     def invoke(self, rt: _runtime.Runtime) -> None:
-        """Run ``<file> --invoke <test output>`` and record the flags it changed.
+        """Run ``<file> --invoke <test output>``.
 
         Raises:
             ExternalHandlerError: It exited non-zero or could not be started.
         """
-        import subprocess
-
         _, output = self._outputs(rt).get(self.id, (0, ""))
-        env = self._prepare(rt)
-        before = set(flags.get_flags())
-        try:
-            proc = subprocess.run([str(self.path), "--invoke", output], env=env, check=False)
-        except OSError as err:
-            raise ExternalHandlerError(self._display, -1, str(err)) from None
-        after = set(flags.get_flags())
-        watch = flags.flag_watch(rt)
-        for flag in sorted(after - before):
-            watch.record(flag, True)
-        for flag in sorted(before - after):
-            watch.record(flag, False)
-        if proc.returncode != 0:
-            raise ExternalHandlerError(self._display, proc.returncode)
+        code, _ = self._run(rt, [str(self.path), "--invoke", output], capture=False)
+        if code != 0:
+            raise ExternalHandlerError(self._display, code)
 
     def __repr__(self) -> str:
         return f"<ExternalHandler {self._display}>"
+
+
+class _PlainChildren:
+    """Runs children as plain processes (no command line served: outside ``main()``)."""
+
+    def run(self, argv: list[str], env: dict[str, str], *, capture: bool) -> tuple[int, str]:
+        import subprocess
+
+        proc = subprocess.run(
+            argv, env=env, stdout=subprocess.PIPE if capture else None, text=True, check=False
+        )
+        return proc.returncode, proc.stdout or ""
 
 
 def child_environ(rt: _runtime.Runtime) -> dict[str, str]:

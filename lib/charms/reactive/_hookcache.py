@@ -30,18 +30,24 @@ class CachedHookTools:
         self._lists: dict[str, list[str]] = {}
         self._ids: dict[str, list[str]] = {}
         self._pending: dict[tuple[str, bool], dict[str, str]] = {}
+        #: Every write sent during this hook, merged per ``(relation id, app bag?)``.
+        self._sent: dict[tuple[str, bool], dict[str, str]] = {}
         self._config: dict[str, Any] | None = None
         self._leader: bool | None = None
 
     def _overlay(self, relation_id: str, app: bool, bag: dict[str, str]) -> dict[str, str]:
         pending = self._pending.get((relation_id, app))
         if pending:
-            for key, value in pending.items():
-                if value == "":
-                    bag.pop(key, None)
-                else:
-                    bag[key] = value
+            self._overlay_onto(bag, pending)
         return bag
+
+    @staticmethod
+    def _overlay_onto(bag: dict[str, str], writes: Mapping[str, str]) -> None:
+        for key, value in writes.items():
+            if value == "":
+                bag.pop(key, None)
+            else:
+                bag[key] = value
 
     def relation_get(self, relation_id: str, unit: str) -> dict[str, str]:
         """Return ``unit``'s bag, fetched at most once per hook."""
@@ -109,6 +115,30 @@ class CachedHookTools:
         for (relation_id, app), data in pending.items():
             if data:
                 self.inner.relation_set(relation_id, data, app=app)
+                self._sent.setdefault((relation_id, app), {}).update(data)
+                cached = self._bags.get((relation_id, self._owner(app), app))
+                if cached is not None:  # Juju's own view of the bag in this hook
+                    self._overlay_onto(cached, data)
+
+    def _owner(self, app: bool) -> str:
+        unit = self.local_unit or ""
+        return unit.split("/")[0] if app else unit
+
+    @property
+    def sent(self) -> dict[tuple[str, bool], dict[str, str]]:
+        """Every write sent in this hook, per ``(relation id, app bag?)`` (a copy).
+
+        Juju applies them only if the hook exits 0.
+        """
+        return {target: dict(data) for target, data in self._sent.items()}
+
+    def pending(self) -> dict[tuple[str, bool], dict[str, str]]:
+        """The buffered writes not sent yet (a copy), for :meth:`restore`."""
+        return {target: dict(data) for target, data in self._pending.items()}
+
+    def restore(self, pending: dict[tuple[str, bool], dict[str, str]]) -> None:
+        """Put back buffered writes saved by :meth:`pending` (undo a failed command's writes)."""
+        self._pending = {target: dict(data) for target, data in pending.items()}
 
     def discard(self) -> None:
         """Drop buffered writes (the hook failed)."""

@@ -14,11 +14,12 @@ path, and :meth:`HookLifecycle.run` the one place that calls it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
-from charms.reactive import _runtime, bus, flags
+from charms.reactive import _outbox, _runtime, bus, flags
 from charms.reactive._handlers import HandlerLike, Registry, default_registry
 
 __all__ = [
@@ -85,6 +86,8 @@ class HookLifecycle:
         self.rt = rt
         self.registry = registry or default_registry()
         self._participants: list[Participant] = []
+        #: What the lifecycle did besides the handlers, for the trace.
+        self.notes: list[str] = []
 
     def register(self, participant: Participant) -> None:
         """Add a participant; its ``begin`` and ``end`` run after those registered before."""
@@ -98,8 +101,16 @@ class HookLifecycle:
     def run(self, restricted: bool, report: Report) -> None:
         """Run the hook, then commit; on any failure roll back instead, and re-raise.
 
+        Before anything else, a last hook killed after its commit is dealt with
+        (:mod:`charms.reactive._outbox`): its relation writes Juju lacks are sent again, and
+        when this hook is that hook again (Juju's retry), nothing else runs. After the
+        commit, the hook is marked done.
         ``SystemExit(0)`` (or ``None``) from a participant's ``begin`` or a handler ends the
         dispatch successfully, as in 1.x. Restricted hooks run no participant.
+
+        A process forked by charm code during the hook that comes back here (its handler
+        returned, or raised ``SystemExit``) exits at once: it never dispatches, reports,
+        commits or rolls back the hook's state.
 
         Args:
             restricted: Run only the restricted hook's own handlers.
@@ -111,12 +122,28 @@ class HookLifecycle:
         rt = self.rt
         try:
             with _runtime.activate(rt):
-                self._run(restricted)
-            rt.commit(before_store=lambda: report(None))
+                replay, notes = (False, []) if restricted else _outbox.recover(rt)
+                self.notes += notes
+                if not replay:
+                    self._run(restricted)
+            self._exit_if_forked(0)
+            serial: list[str | None] = [None]
+
+            def before_store() -> None:
+                serial[0] = _outbox.record(rt)
+                report(None)
+
+            rt.commit(before_store=before_store)
+            _outbox.mark_done(rt, serial[0])
         except BaseException as exc:
+            self._exit_if_forked(_exit_code(exc))
             rt.rollback()
             report(exc)
             raise
+
+    def _exit_if_forked(self, code: int) -> None:
+        if os.getpid() != self.rt.owner_pid:
+            os._exit(code)  # a fork of the hook: leave its state alone, run nothing more
 
     def _run(self, restricted: bool) -> None:
         bus.discover(self.rt, self.registry)
@@ -162,6 +189,12 @@ class CharmhelpersCallbacks:
     def end(self, hook: Hook) -> None:
         """Run the ``atexit`` callbacks."""
         _charmhelpers_callbacks("_run_atexit")
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 1
 
 
 def _charmhelpers_callbacks(name: str) -> None:

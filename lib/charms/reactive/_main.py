@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Final
+from typing import Final, NoReturn
 
 from charms.reactive import _handlers, _runtime, flags, trace
 from charms.reactive._config_flags import ConfigFlags
+from charms.reactive._hookserver import HookServer
 from charms.reactive._lifecycle import (
     CharmhelpersCallbacks,
     HookLifecycle,
     SeriesUpgradeFlag,
     TriggerReset,
 )
-from charms.reactive.errors import HookLockError, HookToolError, UnitStateError
+from charms.reactive._lock import state_lock
+from charms.reactive.errors import (
+    HookContextError,
+    HookLockError,
+    HookToolError,
+    UnitStateError,
+)
 from charms.reactive.juju import HookContext, HookTools
 from charms.reactive.relations import ConversationLifecycle
 
@@ -40,7 +45,8 @@ def main(
     """Run the hook: discover handlers, dispatch, and commit the unit's state.
 
     Uses the active runtime (the emulator activates one), else builds one from the
-    environment. See :func:`run_hook` for the steps.
+    environment: then the process (a hook run by Juju) exits as soon as the hook succeeded
+    (:func:`_leave`). See :func:`run_hook` for the steps.
 
     Args:
         relation_name: Ignored; kept for compatibility with 1.x.
@@ -54,15 +60,47 @@ def main(
     """
     if tools is not None:
         rt = _runtime.Runtime(context or HookContext.from_environ(), tools)
-        with _handlers.use_registry(_handlers.Registry()), _runtime.activate(rt):
+        registry = _handlers.Registry()
+        with _one_line_errors(), _handlers.use_registry(registry), _runtime.activate(rt):
             run_hook(rt)
         return
     active = _runtime.active()
     if active is not None:
         run_hook(active)
         return
-    with _runtime.activate(_runtime.Runtime.from_environ()) as rt:
+    with _one_line_errors(), _runtime.activate(_runtime.Runtime.from_environ()) as rt:
         run_hook(rt)
+    _leave()
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """A hook process that fails because of the unit's state says so in one line, exit 1.
+
+    The state database, its lock or the hook environment at fault (``UnitStateError``,
+    ``HookLockError``, ``HookContextError``): the message names the file or variable, and a
+    traceback from inside the framework would only hide it. Handlers' errors keep theirs.
+    """
+    try:
+        yield
+    except (UnitStateError, HookLockError, HookContextError) as err:
+        print(f"{type(err).__name__}: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _leave() -> NoReturn:
+    """Leave the hook's process as soon as its state is committed.
+
+    Juju discards a hook's relation writes unless the process exits 0; the longer it runs
+    after the commit (interpreter teardown takes hundreds of milliseconds), the likelier a
+    kill there leaves the store ahead of Juju. Charm code's ``atexit`` handlers still run.
+    """
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run_hook(rt: _runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
@@ -93,23 +131,48 @@ def run_hook(rt: _runtime.Runtime, *, lock_timeout: float = LOCK_TIMEOUT) -> Non
     restricted = rt.context.hook_name in RESTRICTED_HOOKS
     tracer = trace.HookTrace(rt.context.hook_name, rt.context.unit_name)
     trace.install(rt, tracer)
+    lifecycle = hook_lifecycle(rt)
+    rt.children = HookServer(rt)
 
     def report(error: BaseException | None) -> None:
+        for text in lifecycle.notes:
+            tracer.note(text, eventful=True)
+        for text in _routine_notes(rt):
+            tracer.note(text)
         if error is None:
             tracer.finish("ok", None, _flags_now(rt))
             _report(rt, tracer, restricted)
             return
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        tracer.finish("error", f"{type(error).__name__}: {error}", None)
+        tracer.finish("error", _withheld(error), None)
         _report(rt, tracer, restricted, error=detail)
 
-    with _state_lock(rt, lock_timeout):
+    with state_lock(rt.db_path, f"hook {rt.context.hook_name}", lock_timeout):
         try:
-            hook_lifecycle(rt).run(restricted, report)
+            lifecycle.run(restricted, report)
         except BaseException as exc:
             if type(exc).__module__ == "sqlite3":  # "database is locked" names no file
                 raise UnitStateError(f"the unit state {rt.db_path}: {exc}") from exc
             raise
+        finally:
+            rt.children = None
+            if rt.kv_opened:
+                rt.kv.release()
+
+
+def _routine_notes(rt: _runtime.Runtime) -> list[str]:
+    flushes = getattr(rt.kv, "deferred_flushes", 0) if rt.kv_opened else 0
+    if not flushes:
+        return []
+    return [f"charm code called unitdata.kv().flush() {flushes} time(s): deferred to the commit"]
+
+
+def _withheld(error: BaseException) -> str:
+    """The error for the saved trace: its type, not its text (which may hold relation data)."""
+    import hashlib
+
+    digest = hashlib.sha256(str(error).encode()).hexdigest()[:12]
+    return f"{type(error).__name__} (message in the juju log; sha256 {digest})"
 
 
 def hook_lifecycle(rt: _runtime.Runtime) -> HookLifecycle:
@@ -152,35 +215,3 @@ def _report(
             rt.tools.juju_log(tracer.render(), "DEBUG")
     except HookToolError as err:  # the hook's outcome must not depend on logging
         print(f"charms.reactive: {err}", file=sys.stderr)
-
-
-@contextmanager
-def _state_lock(rt: _runtime.Runtime, timeout: float) -> Iterator[None]:
-    """Hold an exclusive lock on ``<state db>.lock`` (Juju never runs two hooks of a unit)."""
-    import fcntl
-
-    path = Path(f"{rt.db_path}.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = path.read_text().strip() or "another process"
-                    raise HookLockError(
-                        f"hook {rt.context.hook_name}: the unit state {rt.db_path} is locked "
-                        f"by {holder} (waited {timeout:g} s)"
-                    ) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"hook {rt.context.hook_name} (pid {os.getpid()})".encode())
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)

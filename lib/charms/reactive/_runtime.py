@@ -8,8 +8,9 @@ emulator does the same in-process with its own hook tools. Code that runs outsid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,13 +19,13 @@ from charms.reactive._metadata import Metadata
 from charms.reactive.errors import UnitStateError
 from charms.reactive.juju import HookContext, HookTools, SubprocessHookTools
 
-__all__ = ["KeyValueStore", "Runtime", "activate", "active", "current"]
+__all__ = ["ChildRunner", "KeyValueStore", "Runtime", "activate", "active", "current"]
 
 
 class KeyValueStore(Protocol):
-    """The part of ``charmhelpers.core.unitdata.Storage`` charms.reactive uses."""
+    """What the framework uses of the unit's store (see :mod:`charms.reactive._store`)."""
 
-    def get(self, key: str, default: Any = None, record: bool = False) -> Any:
+    def get(self, key: str, default: Any = None) -> Any:
         """Return the JSON-decoded value of ``key``, or ``default``."""
         ...
 
@@ -40,7 +41,7 @@ class KeyValueStore(Protocol):
         """Return every key starting with ``key_prefix`` (SQL ``LIKE``: ``_`` is a wildcard)."""
         ...
 
-    def update(self, mapping: dict[str, Any], prefix: str = "") -> None:
+    def update(self, mapping: Mapping[str, Any], prefix: str = "") -> None:
         """Set every ``prefix + key`` of ``mapping``."""
         ...
 
@@ -48,8 +49,41 @@ class KeyValueStore(Protocol):
         """Delete ``prefix + key`` for each key, or every key under ``prefix``."""
         ...
 
+    @property
+    def changed(self) -> bool:
+        """Whether the hook's transaction holds changes."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Undo the block's changes if it raises, keeping the rest of the transaction."""
+        ...
+
+    def commit(self) -> None:
+        """Commit the hook's transaction."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard the hook's transaction."""
+        ...
+
     def flush(self, save: bool = True) -> None:
-        """Commit (``save``) or roll back the open transaction."""
+        """Commit (``save``) or roll back."""
+        ...
+
+    def close(self) -> None:
+        """Roll back and close."""
+        ...
+
+    def release(self) -> None:
+        """Give ``unitdata.kv().flush()`` back to charm code (after the hook)."""
+        ...
+
+
+class ChildRunner(Protocol):
+    """Runs a child process of the hook that may use the ``charms.reactive`` command line."""
+
+    def run(self, argv: list[str], env: dict[str, str], *, capture: bool) -> tuple[int, str]:
+        """Run ``argv`` to its end; return its exit code and (with ``capture``) its stdout."""
         ...
 
 
@@ -69,8 +103,12 @@ class Runtime:
         self.scratch: dict[str, Any] = {}
         self._kv: KeyValueStore | None = None
         self._metadata: Metadata | None = None
-        #: The store's committed rows from before the first :meth:`checkpoint`, if any.
-        self._snapshot: list[tuple[str, str]] | None = None
+        #: The process that owns the hook: only it may commit (a forked child must not).
+        self.owner_pid = os.getpid()
+        #: How executable handlers are run (``main()`` serves them the command line).
+        self.children: ChildRunner | None = None
+        #: Open the store read-only (the command line outside hooks, for reads).
+        self.read_only = False
 
     @classmethod
     def from_environ(cls) -> Runtime:
@@ -79,27 +117,20 @@ class Runtime:
 
     @property
     def kv(self) -> KeyValueStore:
-        """The unit's key-value store: charmhelpers' ``unitdata.kv()``, shared with charm code.
+        """The unit's key-value store (charmhelpers' ``unitdata.kv()``, shared with charm code).
 
-        Opened on first use at ``UNIT_STATE_DB`` (else ``$CHARM_DIR/.unit-state.db``).
+        Opened on first use at ``UNIT_STATE_DB`` (else ``$CHARM_DIR/.unit-state.db``); see
+        :mod:`charms.reactive._store` for what opening checks.
 
         Raises:
-            UnitStateError: The file is not a database or cannot be opened.
+            UnitStateError: The file is not a database, cannot be opened, was lost after a
+                hook committed to it, or was written by a newer version of this layer.
         """
         if self._kv is None:
-            from charmhelpers.core import unitdata  # lazily: keeps start-up cheap
+            from charms.reactive import _store
 
             path = self.db_path
-            existing = unitdata._KV  # charmhelpers' singleton
-            if existing is None or Path(existing.db_path) != path:
-                import sqlite3
-
-                try:
-                    existing = unitdata.Storage(str(path))
-                except sqlite3.Error as err:  # e.g. "file is not a database": name the file
-                    raise UnitStateError(f"cannot open the unit state {path}: {err}") from err
-                unitdata._KV = existing  # share one store with charm code
-            self._kv = existing
+            self._kv = _store.ReadOnlyStore(path) if self.read_only else _store.open_store(path)
         return self._kv
 
     @property
@@ -123,71 +154,41 @@ class Runtime:
             self._metadata = Metadata.load(self.context.charm_dir)
         return self._metadata
 
+    def _check_owner(self, what: str) -> None:
+        if os.getpid() != self.owner_pid:
+            raise UnitStateError(
+                f"a child process (pid {os.getpid()}) of the hook (pid {self.owner_pid}) "
+                f"tried to {what} its state: only the hook's own process may"
+            )
+
     def commit(self, before_store: Callable[[], None] | None = None) -> None:
         """Make the hook's changes permanent: the one commit path.
 
-        Sends the buffered relation writes, calls ``before_store`` (``main()`` sends its
-        closing log lines there), then commits the key-value store, last: a hook killed at any
-        earlier point (Juju then discards its relation writes and retries it) leaves the store
-        as it was before the hook. Any failure propagates; the hook must then fail, so Juju
-        discards the relation writes already sent.
+        Sends the buffered relation writes, calls ``before_store`` (``main()`` records what
+        it sent and sends its closing log lines there), then commits the key-value store,
+        last: a hook killed at any earlier point (Juju then discards its relation writes and
+        retries it) leaves the store as it was before the hook. Any failure propagates; the
+        hook must then fail, so Juju discards the relation writes already sent.
 
         Args:
             before_store: Called after the relation writes, before the store is committed.
+
+        Raises:
+            UnitStateError: Called in a process other than the hook's own (a fork).
         """
+        self._check_owner("commit")
         self.tools.flush()
         if before_store is not None:
             before_store()
         if self._kv is not None:
-            self._kv.flush()
-
-    def checkpoint(self) -> None:
-        """Commit the store now so a child process (an executable handler) sees it.
-
-        The first checkpoint of a hook first reads the store's committed rows, i.e. the state
-        from before the hook, so that :meth:`rollback` can still restore it. Buffered relation
-        writes are sent too, keeping their order with the child's own ``relation-set`` calls
-        (Juju discards them all if the hook fails).
-        """
-        self.tools.flush()
-        if self._kv is None:
-            return
-        if self._snapshot is None:
-            self._snapshot = _committed_rows(self.db_path)
-        self._kv.flush()
+            self._kv.commit()
 
     def rollback(self) -> None:
-        """Discard the hook's changes: buffered relation writes and the kv transaction.
-
-        After a :meth:`checkpoint`, the store is restored to its state from before the hook.
-        """
+        """Discard the hook's changes: buffered relation writes and the kv transaction."""
+        self._check_owner("roll back")
         self.tools.discard()
-        if self._kv is None:
-            return
-        self._kv.flush(False)
-        if self._snapshot is not None:
-            import json
-
-            self._kv.unsetrange(prefix="")
-            for key, data in self._snapshot:
-                self._kv.set(key, json.loads(data))
-            self._kv.flush()
-            self._snapshot = None
-
-
-def _committed_rows(path: Path) -> list[tuple[str, str]]:
-    """Read the committed ``kv`` rows through a second connection (the hook's stays open)."""
-    import sqlite3
-
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    try:
-        return [(str(k), str(v)) for k, v in conn.execute("select key, data from kv")]
-    except sqlite3.OperationalError:  # no kv table yet: nothing was ever committed
-        return []
-    finally:
-        conn.close()
+        if self._kv is not None:
+            self._kv.rollback()
 
 
 _active: Runtime | None = None

@@ -10,25 +10,32 @@ json``; given in both places, the later one wins). Options use underscores as in
 * queries print a value: in the raw format (default) a list is one item per line and any
   other value its ``str()``, without a trailing newline, as 1.x printed them.
 
-Errors exit with 2 and a message on stderr (so they cannot be mistaken for "false"). After a
-successful command the unit's state is committed. Outside a hook, the commands work on the
-unit's store (``UNIT_STATE_DB``, else ``$CHARM_DIR/.unit-state.db``).
+Errors exit with 2 and a message on stderr (so they cannot be mistaken for "false").
+
+Inside a hook (an executable handler, through ``bin/charms.reactive``) each command runs in
+the hook's own process, on its uncommitted state (:func:`execute`); nothing is committed
+until the hook succeeds. Outside hooks (``juju exec``, ``juju ssh``) the commands work on the
+unit's store (``UNIT_STATE_DB``, else ``$CHARM_DIR/.unit-state.db``): reads see the last
+committed state without waiting, even while a hook runs; writes wait for the state lock
+(``LOCK_TIMEOUT``), then commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from charms.reactive import _conditions, _runtime, flags, helpers, trace
+from charms.reactive import _conditions, _hookproto, _runtime, flags, helpers, trace
 from charms.reactive._handlers import STATE_WATCH_KEY
+from charms.reactive._lock import state_lock
 from charms.reactive.errors import ReactiveError
 
-__all__ = ["FORMATS", "main", "run_tests"]
+__all__ = ["FORMATS", "LOCK_TIMEOUT", "WRITERS", "execute", "main", "run_tests"]
 
 FORMATS: Final = ("raw", "json", "py", "yaml", "csv", "tab")
 _FLAG_TESTS: Final = ("when", "when_all", "when_any", "when_not", "when_none", "when_not_all")
@@ -120,8 +127,6 @@ def run_tests(*handler_specs: str) -> str:
 
 
 def _render_template(source: str, target: str) -> _NoOutput:
-    import os
-
     try:
         import jinja2
     except ImportError:
@@ -303,25 +308,124 @@ def _table(value: Any, delimiter: str) -> str:
     return out.getvalue()
 
 
+#: Commands that change the unit's state (outside hooks they take the state lock).
+WRITERS: Final = frozenset(
+    {
+        "set_flag",
+        "clear_flag",
+        "toggle_flag",
+        "register_trigger",
+        "set_state",
+        "remove_state",
+        "mark_invoked",
+        "relation_call",
+        "test",
+        "when_file_changed",
+    }
+)
+#: Seconds a writing command waits for a running hook to release the state lock
+#: (``CHARMS_REACTIVE_LOCK_TIMEOUT`` overrides it).
+LOCK_TIMEOUT: Final = 30.0
+
+
+def _lock_timeout() -> float:
+    try:
+        return float(os.environ.get("CHARMS_REACTIVE_LOCK_TIMEOUT", LOCK_TIMEOUT))
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit code (see the module docstring).
+
+    In a child of a running hook (:data:`~charms.reactive._hookproto.ENV_VAR` set), the hook
+    runs the command on its own uncommitted state. With a runtime active (in-process, in
+    tests) the command works on it and commits it. Outside hooks, reading commands read the
+    last committed state without any lock, even while a hook runs; writing commands
+    (:data:`WRITERS`) take the unit's state lock, waiting up to :data:`LOCK_TIMEOUT` seconds
+    (``CHARMS_REACTIVE_LOCK_TIMEOUT``) for a running hook, and commit.
 
     Args:
         argv: The arguments after the program name (default ``sys.argv[1:]``).
     """
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    hook = os.environ.get(_hookproto.ENV_VAR)
+    if hook and _runtime.active() is None:
+        try:  # a child of a running hook: the hook runs the command, on its own state
+            code, out, err = _hookproto.ask(hook, argv)
+        except (OSError, ValueError):
+            pass  # the hook is gone (a background process outliving it): work on the store
+        else:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+            sys.stderr.write(err)
+            return code
     try:
-        args = parser.parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
+    rt = _runtime.active()
+    if rt is not None:
+        return _run(rt, args, commit=True)
+    rt = _runtime.Runtime.from_environ()
+    rt.read_only = args.command not in WRITERS
+    try:
+        with _runtime.activate(rt):
+            if rt.read_only:
+                return _run(rt, args, commit=False)
+            who = f"charms.reactive {args.command}"
+            with state_lock(rt.db_path, who, _lock_timeout(), prefix=False):
+                return _run(rt, args, commit=True)
+    except ReactiveError as err:
+        return _fail(args, err)
+    finally:
+        if rt.kv_opened:
+            rt.kv.close()
+
+
+def execute(argv: Sequence[str]) -> int:
+    """Run one command on the active runtime without committing it (a hook's child asked).
+
+    The command sees and changes the hook's uncommitted state; if it fails, its own changes
+    (flags, data, buffered relation writes) are undone and the rest of the hook's are kept.
+    Output goes to ``sys.stdout`` / ``sys.stderr``.
+
+    Returns:
+        The exit code, as :func:`main`.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     rt = _runtime.current()
+    pending = rt.tools.pending()
+    try:
+        with rt.kv.savepoint():
+            result = args.run(args)
+    except (ReactiveError, ValueError, OSError) as err:
+        rt.tools.restore(pending)
+        return _fail(args, err)
+    return _output(result, args)
+
+
+def _run(rt: _runtime.Runtime, args: argparse.Namespace, *, commit: bool) -> int:
     try:
         result = args.run(args)
-        rt.commit()
+        if commit:
+            rt.commit()
     except (ReactiveError, ValueError, OSError) as err:
-        rt.rollback()
-        print(f"charms.reactive {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        if commit:
+            rt.rollback()
+        return _fail(args, err)
+    return _output(result, args)
+
+
+def _fail(args: argparse.Namespace, err: Exception) -> int:
+    print(f"charms.reactive {args.command}: error: {err}", file=sys.stderr)
+    return 2
+
+
+def _output(result: Any, args: argparse.Namespace) -> int:
     if isinstance(result, _Predicate):
         return 0 if result.value else 1
     if not isinstance(result, _NoOutput):

@@ -14,7 +14,9 @@ handlers, so it cannot run ``--test`` scripts or consume ``@when_file_changed`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -66,6 +68,10 @@ class Tracer(Protocol):
         """The hook ended with ``outcome`` (``ok`` or ``error``)."""
         ...
 
+    def note(self, text: str, *, eventful: bool = False) -> None:
+        """The framework did something besides the handlers (re-sent writes, ...)."""
+        ...
+
 
 class NullTracer:
     """A tracer that records nothing (used when no trace is installed)."""
@@ -91,6 +97,9 @@ class NullTracer:
     def finish(self, outcome: str, error: str | None, flags_set: list[str] | None) -> None:
         """Do nothing."""
 
+    def note(self, text: str, *, eventful: bool = False) -> None:
+        """Do nothing."""
+
 
 class HookTrace:
     """Record the events of one hook, as JSON-ready dicts in order."""
@@ -108,6 +117,9 @@ class HookTrace:
         self.failed_handler: str | None = None
         self.flags_before: list[str] = []
         self.flags_after: list[str] | None = None
+        #: What the framework did besides the handlers (re-sent writes, deferred flushes...).
+        self.notes: list[str] = []
+        self._noteworthy = False
         self.started = time.time()
         self._t0 = time.perf_counter()
         self.duration_ms: float | None = None
@@ -154,11 +166,23 @@ class HookTrace:
         self.flags_after = None if flags_set is None else list(flags_set)
         self.duration_ms = round((time.perf_counter() - self._t0) * 1000, 3)
 
+    def note(self, text: str, *, eventful: bool = False) -> None:
+        """Record something the framework did besides the handlers (once per text).
+
+        Args:
+            text: What it did.
+            eventful: Worth the DEBUG log line by itself (routine notes are only saved).
+        """
+        if text not in self.notes:
+            self.notes.append(text)
+        self._noteworthy = self._noteworthy or eventful
+
     @property
     def eventful(self) -> bool:
-        """Whether a handler ran, a flag changed or the hook failed (worth a log line)."""
+        """Whether anything happened worth a log line: handlers, flags, notes, a failure."""
         return (
             bool(self.invoked)
+            or self._noteworthy
             or self.outcome not in (None, "ok")
             or any(ev["event"] in ("set", "clear") for ev in self.events)
         )
@@ -177,6 +201,7 @@ class HookTrace:
             "flags_after": self.flags_after,
             "invoked": list(self.invoked),
             "events": list(self.events),
+            "notes": list(self.notes),
         }
 
     def render(self) -> str:
@@ -208,6 +233,7 @@ def render(data: dict[str, Any]) -> str:
             sign = "++" if kind == "set" else "--"
             by = f" (by {ev['by']})" if ev.get("by") else ""
             lines.append(f"    {sign} {kind} {ev['flag']}{by}")
+    lines += [f"note: {text}" for text in data.get("notes") or []]
     if data.get("error"):
         where = f" in {data['failed_handler']}" if data.get("failed_handler") else ""
         lines.append(f"error{where}: {data['error']}")
@@ -239,13 +265,31 @@ def trace_path(rt: _runtime.Runtime) -> Path:
 
 
 def save_trace(rt: _runtime.Runtime, trace: HookTrace) -> None:
-    """Write ``trace`` as JSON to :func:`trace_path` (atomically: write, then rename)."""
+    """Write ``trace`` as JSON to :func:`trace_path`: ``0600``, atomically (write, rename).
+
+    Raises:
+        OSError: It could not be written (a full disk...); no temporary file is left.
+    """
     import json
 
     path = trace_path(rt)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(trace.to_dict(), indent=1, sort_keys=True, default=str))
-    os.replace(tmp, path)
+    tmp = path.with_name(path.name + ".tmp")  # one name: the state lock is held
+    data = json.dumps(trace.to_dict(), indent=1, sort_keys=True, default=str).encode()
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):  # the umask may have left it wider
+                os.fchmod(fd, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def load_trace(rt: _runtime.Runtime) -> dict[str, Any] | None:
