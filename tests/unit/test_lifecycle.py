@@ -8,6 +8,7 @@ import pytest
 
 from charms.reactive import _main, flags
 from charms.reactive._config_flags import ConfigFlags
+from charms.reactive._endpoint_flags import EndpointLifecycle
 from charms.reactive._lifecycle import (
     CharmhelpersCallbacks,
     Hook,
@@ -176,5 +177,6 @@ def test_main_registers_every_built_in_participant_in_order(rt):
         ConfigFlags,
         CharmhelpersCallbacks,
         ConversationLifecycle,
+        EndpointLifecycle,
         TriggerReset,
     ]

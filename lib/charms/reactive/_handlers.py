@@ -86,6 +86,9 @@ class HandlerSpec:
         self.name = name
         self.conditions: list[_conditions.Condition] = []
         self.args_factory: ArgsFactory | None = None
+        #: Tells, once the module is loaded, whether the handler needs one copy per relation
+        #: of its interface even without ``{endpoint_name}`` in its flags (Endpoint methods).
+        self.per_relation: Callable[[HandlerSpec], bool] | None = None
         #: The decorators applied, innermost first (for error messages).
         self.decorators: list[str] = []
 
@@ -367,7 +370,8 @@ class Registry:
 
         A spec with flag conditions in an interface role file becomes one handler per relation
         using that interface and role (none if no relation does), with ``{endpoint_name}`` and
-        ``{relation_name}`` in its flags replaced and ``:<relation>`` added to its id. When its
+        ``{relation_name}`` in its flags replaced and ``:<relation>`` added to its id; so does
+        a method of an Endpoint class (each copy gets its own endpoint). Otherwise, when its
         flags name no relation, it becomes a single handler (1.x ran it once per relation,
         with identical conditions and arguments).
 
@@ -386,7 +390,8 @@ class Registry:
                 result.append(Handler(entry, charm_dir))
                 continue
             relation_names = rt.metadata.relations_for(*role_iface)
-            if any(c.has_placeholder for c in flag_conds):
+            placeholder = any(c.has_placeholder for c in flag_conds)
+            if placeholder or (entry.per_relation is not None and entry.per_relation(entry)):
                 result += [Handler(entry, charm_dir, name) for name in relation_names]
             elif relation_names:
                 result.append(Handler(entry, charm_dir))

@@ -11,6 +11,7 @@ from typing import Final, NoReturn
 
 from charms.reactive import _handlers, _runtime, flags, trace
 from charms.reactive._config_flags import ConfigFlags
+from charms.reactive._endpoint_flags import EndpointLifecycle
 from charms.reactive._hookserver import HookServer
 from charms.reactive._lifecycle import (
     CharmhelpersCallbacks,
@@ -182,6 +183,7 @@ def hook_lifecycle(rt: _runtime.Runtime) -> HookLifecycle:
     lifecycle.register(ConfigFlags())
     lifecycle.register(CharmhelpersCallbacks())
     lifecycle.register(ConversationLifecycle())
+    lifecycle.register(EndpointLifecycle())
     lifecycle.register(TriggerReset())
     return lifecycle
 

@@ -12,6 +12,7 @@ an empty flag list, a decorator used without its parentheses, ``@hook`` combined
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
@@ -95,8 +96,12 @@ def _flag_decorator(name: str, kind: _conditions.FlagKind, legacy_args: bool) ->
                     f"{where(func)}: @{name} flags must be non-empty strings, got {bad[0]!r}"
                 )
             _attach(func, name, _conditions.FlagCondition(kind, tuple(desired_flags)))
+            spec = _spec(func, name)
+            spec.per_relation = _is_endpoint_method
             if legacy_args:
-                _spec(func, name).args_factory = _flag_args
+                spec.args_factory = _flag_args
+            elif spec.args_factory is None:
+                spec.args_factory = _endpoint_args
             return func
 
         return register
@@ -105,8 +110,40 @@ def _flag_decorator(name: str, kind: _conditions.FlagKind, legacy_args: bool) ->
     return decorator
 
 
+def _endpoint_class(func: Callable[..., Any]) -> type | None:
+    """The Endpoint subclass ``func`` is a method of, found by its qualified name.
+
+    Looked up once the module is loaded (1.x guessed at decoration time from the module's
+    globals, and missed methods whose module imported Endpoint under another name, #184).
+    """
+    from charms.reactive.endpoints import Endpoint
+
+    parts = getattr(func, "__qualname__", "").split(".")
+    if len(parts) < 2 or "<locals>" in parts:
+        return None
+    owner: Any = sys.modules.get(getattr(func, "__module__", ""))
+    for part in parts[:-1]:
+        owner = getattr(owner, part, None)
+    return owner if isinstance(owner, type) and issubclass(owner, Endpoint) else None
+
+
+def _is_endpoint_method(spec: HandlerSpec) -> bool:
+    return _endpoint_class(spec.func) is not None
+
+
+def _endpoint_args(rt: _runtime.Runtime, handler: Handler) -> list[Any]:
+    """An Endpoint method's ``self``: the endpoint of its relation."""
+    if handler.relation_name and _endpoint_class(handler.spec.func) is not None:
+        from charms.reactive.endpoints import Endpoint
+
+        return [Endpoint.from_name(handler.relation_name)]
+    return []
+
+
 def _flag_args(rt: _runtime.Runtime, handler: Handler) -> list[Any]:
-    """1.x legacy arguments: the relation instance of each ``@when`` flag that has one."""
+    """An Endpoint method's ``self``; else (1.x) each ``@when`` flag's relation instance."""
+    if handler.relation_name and _endpoint_class(handler.spec.func) is not None:
+        return _endpoint_args(rt, handler)
     from charms.reactive import relations
 
     args: list[Any] = []

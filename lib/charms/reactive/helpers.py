@@ -27,6 +27,7 @@ __all__ = [
     "any_states",
     "check_hook_pattern",
     "data_changed",
+    "data_hash",
     "expand_hook_patterns",
     "file_hash",
     "is_data_changed",
@@ -44,7 +45,8 @@ _ROLE_IFACE = re.compile(r"\{([^{}:,]*):([^{}:,]*)\}")
 _ALTERNATIVES = re.compile(r"\{([^{}:]*)\}")
 
 
-def _data_hash(data: Any, hash_type: str) -> str:
+def data_hash(data: Any, hash_type: str = "md5") -> str:
+    """Return the hash :func:`data_changed` stores: of ``data``'s sorted-keys JSON."""
     import hashlib  # lazily: hashlib loads OpenSSL, which costs start-up time
     import json
 
@@ -62,7 +64,7 @@ def data_changed(data_id: str, data: Any, hash_type: str = "md5") -> bool:
     """
     key = DATA_PREFIX + data_id
     kv = _runtime.current().kv
-    new = _data_hash(data, hash_type)
+    new = data_hash(data, hash_type)
     changed = bool(kv.get(key) != new)
     kv.set(key, new)
     return changed
@@ -70,7 +72,7 @@ def data_changed(data_id: str, data: Any, hash_type: str = "md5") -> bool:
 
 def is_data_changed(data_id: str, data: Any, hash_type: str = "md5") -> bool:
     """Return whether ``data`` differs from what is stored under ``data_id``; store nothing."""
-    return bool(_runtime.current().kv.get(DATA_PREFIX + data_id) != _data_hash(data, hash_type))
+    return bool(_runtime.current().kv.get(DATA_PREFIX + data_id) != data_hash(data, hash_type))
 
 
 def file_hash(path: str, hash_type: str = "md5") -> str | None:
