@@ -29,6 +29,7 @@ from charms.reactive.decorators import (
     when_not,
     when_not_all,
 )
+from charms.reactive.endpoints import Endpoint
 from charms.reactive.flags import (
     all_flags_set,
     any_flags_set,
@@ -48,6 +49,13 @@ from charms.reactive.helpers import (
     mark_invoked,
     was_invoked,
 )
+from charms.reactive.patterns.request_response import (
+    BaseRequest,
+    BaseResponse,
+    Field,
+    RequesterEndpoint,
+    ResponderEndpoint,
+)
 from charms.reactive.relations import (
     RelationBase,
     endpoint_from_flag,
@@ -58,7 +66,13 @@ from charms.reactive.relations import (
 )
 
 __all__ = [
+    "BaseRequest",
+    "BaseResponse",
+    "Endpoint",
+    "Field",
     "RelationBase",
+    "RequesterEndpoint",
+    "ResponderEndpoint",
     "all_flags_set",
     "all_states",
     "any_file_changed",

@@ -1,0 +1,1 @@
+"""Patterns built on the Endpoint API (1.x ``charms.reactive.patterns``)."""
