@@ -238,3 +238,127 @@ def test_writes_to_a_relation_in_its_broken_hook_are_noted_not_sent(joined, hook
 
     assert [c for c in joined.calls if c[0] == "relation-set"] == []
     assert "not sent to db:1 (being broken): bye" in trace.load_trace(rt)["notes"]
+
+
+HTTP_PROVIDES = """
+from charms.reactive import RelationBase, hook, scopes
+
+
+class HttpProvides(RelationBase):
+    scope = scopes.UNIT
+
+    @hook("{provides:http}-relation-joined")
+    def joined(self):
+        self.conversation().set_state("{relation_name}.connected")
+
+    def answer(self, port):
+        for conv in self.conversations():
+            conv.set_remote("port", port)
+"""
+
+MIXED = """
+from charms.reactive import endpoint_from_flag, endpoint_from_name, when
+
+SEEN = []
+
+
+@when("endpoint.db.changed")
+def first():
+    db = endpoint_from_flag("endpoint.db.changed")
+    SEEN.append(("db", type(db).__name__, db.hosts()))
+    db.relations["db:1"].to_publish["config"] = {"a": 1}
+
+
+@when("endpoint.db.changed")
+def second():
+    db = endpoint_from_name("db")
+    SEEN.append(("again", db.hosts()))
+    db.relations["db:1"].to_publish_raw["user"] = "me"
+    website = endpoint_from_name("website")
+    SEEN.append(("website", type(website).__name__))
+    website.answer("8080")
+"""
+
+
+def test_one_charm_both_apis_one_read_per_bag_one_write_per_relation_id(
+    iface, tools, hook_runtime, write
+):
+    write("hooks/relations/http/interface.yaml", "name: http\nsummary: test\n")
+    write("hooks/relations/http/__init__.py", "")
+    write("hooks/relations/http/provides.py", HTTP_PROVIDES)
+    write("reactive/mixed.py", MIXED)
+    tools.ids = {"db": ["db:1"], "db2": [], "website": ["website:2"]}
+    tools.units = {"db:1": ["mysql/0"], "website:2": ["proxy/0"]}
+    tools.bags = {"db:1": {"mysql/0": {"host": "h0"}}, "website:2": {"proxy/0": {}}}
+    hook_runtime("website-relation-joined", relation="website", relation_id="website:2",
+                 remote_unit="proxy/0", remote_app="proxy")  # fmt: skip
+    main()
+    tools.calls.clear()
+
+    hook(hook_runtime, "changed", unit="mysql/0")
+    main()
+
+    seen = sys.modules["reactive.mixed"].SEEN
+    assert seen == [
+        ("db", "MysqlRequires", ["h0"]),
+        ("again", ["h0"]),
+        ("website", "HttpProvides"),
+    ]
+    gets = [args for tool, args in tools.calls if tool == "relation-get"]
+    assert gets == [("db:1", "mysql/0")]  # the change check's read serves both handlers
+    sets = [args for tool, args in tools.calls if tool == "relation-set"]
+    assert sorted(sets) == [
+        ("db:1", {"config": '{"a": 1}', "user": "me"}, False),  # two handlers, one write
+        ("website:2", {"port": "8080"}, False),
+    ]
+
+
+SELF_BINDING = """
+from charms.reactive import Endpoint as Base
+from charms.reactive import when
+
+LOG = []
+
+
+class MysqlRequires(Base):
+    @when("plain.flag")  # no endpoint flag: 1.x gave this method no self (#184)
+    def go(self):
+        LOG.append(self.endpoint_name)
+"""
+
+
+def test_an_endpoint_method_gets_self_whatever_its_flags_and_imports(tools, hook_runtime, write):
+    write(IFACE + "interface.yaml", "name: mysql\nsummary: test\n")
+    write(IFACE + "__init__.py", "")
+    write(IFACE + "requires.py", SELF_BINDING)
+    write("reactive/setup.py", 'from charms.reactive import hook, set_flag\n'
+          '@hook("install")\ndef install():\n    set_flag("plain.flag")\n')  # fmt: skip
+    tools.ids = {"db": [], "db2": []}
+    hook_runtime("install")
+    main()
+
+    assert sorted(sys.modules["relations.mysql.requires"].LOG) == ["db", "db2"]
+
+
+def test_an_error_in_an_endpoint_module_propagates_as_itself(tools, hook_runtime, write):
+    write(IFACE + "interface.yaml", "name: mysql\nsummary: test\n")
+    write(IFACE + "__init__.py", "")
+    write(IFACE + "requires.py", "raise RuntimeError('broken layer: mysql')\n")
+    hook_runtime("update-status")
+
+    with pytest.raises(RuntimeError, match="broken layer: mysql"):
+        Endpoint.from_name("db")
+
+
+def test_the_remote_app_bag_is_read_without_units_never_the_local_one(iface, tools, hook_runtime):
+    tools.ids = {"db": ["db:1"], "db2": []}
+    tools.units = {"db:1": []}
+    tools.bags = {"db:1": {"mysql": {"mode": "ha"}, "local": {"mode": "LOCAL"}}}
+    hook(hook_runtime, "changed", app="mysql")  # an app-bag change before any unit joined
+    main()
+
+    hook_runtime("update-status")  # no JUJU_REMOTE_APP: the app seen on db:1 is remembered
+    relation = Endpoint.from_name("db").relations["db:1"]
+    assert relation.application_name == "mysql"
+    assert relation.received_app_raw["mode"] == "ha"
+    assert ("relation-get", ("db:1", "--app", "mysql")) in tools.calls
