@@ -131,9 +131,11 @@ def test_json_view_encodes_with_sorted_keys_and_none_deletes():
 
 
 def test_json_view_names_the_key_of_a_value_json_cannot_encode():
-    view = JSONUnitDataView(UnitDataView({}, writeable=True))
-    with pytest.raises(TypeError, match="cannot encode the value of 'when' as JSON"):
+    view = JSONUnitDataView(UnitDataView({}, writeable=True, where="the data of app/0 on db:1"))
+    message = "cannot encode the value of 'when' in the data of app/0 on db:1 as JSON"
+    with pytest.raises(TypeError, match=message):
         view["when"] = object()
+    assert view.raw_data.changes == {}  # nothing half-written
 
 
 def test_json_view_of_remote_data_is_read_only():

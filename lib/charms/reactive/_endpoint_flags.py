@@ -56,6 +56,11 @@ class EndpointLifecycle:
             if ctx.relation_name == name or ctx.hook_name in _ALL_AT_ONCE:
                 _automatic_flags(rt, endpoint)
                 endpoint._manage_framework_flags()
+            elif flags.is_flag_set(endpoint.expand_name("joined")):
+                # As 1.x: ``departed`` lasts for the hook after the departure only while some
+                # unit is still joined. The ``joined`` flag is exact here (membership changes
+                # only in the endpoint's own relation hooks), so this asks Juju nothing.
+                flags.clear_flag(endpoint.expand_name("departed"))
             endpoint.manage_flags()
 
     def end(self, hook: Hook) -> None:

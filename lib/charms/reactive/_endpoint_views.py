@@ -82,6 +82,11 @@ class UnitDataView(MutableMapping[str, Any]):
         return out
 
     @property
+    def where(self) -> str:
+        """Whose bag on which relation this is (``the data of db/0 on db:1``), for errors."""
+        return self._where
+
+    @property
     def writeable(self) -> bool:
         """Whether this view may be changed (the local unit's or application's bag)."""
         return self._writeable
@@ -179,7 +184,9 @@ class JSONUnitDataView(MutableMapping[str, Any]):
         try:
             encoded = json.dumps(value, sort_keys=True)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"cannot encode the value of {key!r} as JSON: {err}") from None
+            where = self.raw_data.where
+            place = f" in {where}" if where else ""
+            raise TypeError(f"cannot encode the value of {key!r}{place} as JSON: {err}") from None
         self.raw_data[key] = encoded
 
     def __delitem__(self, key: str) -> None:
