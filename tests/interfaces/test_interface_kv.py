@@ -182,3 +182,24 @@ def test_departure_and_removal_clear_the_flags(related, seen):
     assert seen("store/0")["consumers"] is None
     keys = model.unit("app/0").kv("reactive.data_changed.endpoint.settings.")
     assert keys == {}  # the broken relation's change hashes are forgotten
+
+
+def test_the_flags_agree_with_the_membership_after_every_hook(related):
+    """After each hook: connected iff joined, available only when connected, changes handled."""
+    model, relation = related
+    model.set_leader("store/1")
+    model.remove_unit("store/0")
+    model.add_unit("store")
+    model.unrelate(relation)
+    checked = 0
+    for unit, side in (("app/0", "settings"), ("app/1", "settings"), ("store/1", "store")):
+        for record in model.unit(unit).records:
+            after = record.flags_after or frozenset()
+            joined = f"endpoint.{side}.joined" in after
+            assert (f"{side}.connected" in after) == joined, (unit, record.seq, record.hook)
+            assert f"{side}.available" not in after or joined, (unit, record.seq, record.hook)
+            assert "settings.settings.changed" not in after, (unit, record.seq, record.hook)
+            if record.hook == f"{side}-relation-broken":
+                assert not joined, (unit, record.seq)
+            checked += 1
+    assert checked > 30
