@@ -312,7 +312,9 @@ class _PatternEndpoint(Endpoint):
             cache.loaded = True
             loaded = cls._load(self._sources())
             order = {rid: n for n, rid in enumerate(_order(self.endpoint_name))}
-            loaded.sort(key=lambda r: (order.get(r._id, len(order)), str(r.relation), r._id))
+            # Requests this unit has no position for (the remote side's, or made by 1.x,
+            # which kept no order: they are older than any ordered one) come first.
+            loaded.sort(key=lambda r: (order.get(r._id, -1), str(r.relation), r._id))
             cache.update((r._id, r) for r in loaded)
         return list(cache.values())
 
