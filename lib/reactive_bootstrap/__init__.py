@@ -8,17 +8,24 @@ What it does, in order:
 
 0. On Python < 3.12, make ``import distutils`` use the standard library's copy
    (``SETUPTOOLS_USE_DISTUTILS=stdlib``), not setuptools' heavy shim.
-1. Put ``$CHARM_DIR/bin`` on ``PATH`` (so bash handlers can run ``charms.reactive``).
-2. Read this layer's options from the built charm's ``layer.yaml`` (:class:`LayerOptions`).
-3. Compute a digest of the charm's ``wheelhouse/`` (names and contents of its files), the
+1. Run the operator's ``exec.d/*/charm-pre-install`` scripts that have not succeeded yet,
+   in sorted order, before anything is installed (``_execd``; one ``stat`` when the charm
+   has no ``exec.d``). A failing script fails the hook, naming it and quoting its output.
+2. Put ``$CHARM_DIR/bin`` on ``PATH`` (so bash handlers can run ``charms.reactive``), and
+   install ``bin/charm-env`` as ``/usr/local/sbin/charm-env`` if it is missing or differs,
+   for a charm deployed by a Juju agent or where ``$CHARM_ENV_INSTALL_DIR`` says; a failure
+   is a WARNING on stderr, not a failed hook (``_charm_env``).
+3. Read this layer's options from the built charm's ``layer.yaml`` (:class:`LayerOptions`).
+4. Compute a digest of the charm's ``wheelhouse/`` (names and contents of its files), the
    options and the Python version (cached in the charm dir, keyed by the files' names, sizes
    and mtimes, so later hooks do not re-read the wheelhouse). No ``wheelhouse/``, no
    packages and no python_packages: nothing more to do.
-4. If the marker file in the target directory records that digest, only make the installed
+5. If the marker file in the target directory records that digest, only make the installed
    packages importable (:func:`activate`). This is the path of every hook after the first.
-5. Otherwise, under an exclusive ``flock`` on a lock file in the target, rebuild: empty the
+6. Otherwise, under an exclusive ``flock`` on a lock file in the target, rebuild: empty the
    target (a symlink to a shared directory is followed, never replaced), run ``apt-get
-   install`` for the ``packages`` option if it is not empty, create the venv with
+   install`` for the ``packages`` option if it is not empty (``_apt``: retried while the
+   dpkg lock is held), create the venv with
    ``python3 -m venv`` (``use_venv: true``, the default) and ``pip install --no-index
    --find-links wheelhouse/`` every distribution in ``wheelhouse/``; then install
    ``python_packages``; write the marker last. A changed wheelhouse (``upgrade-charm``
@@ -34,11 +41,20 @@ re-executing the hook under the venv's interpreter: it costs under a millisecond
 re-exec costs a second interpreter start-up.
 
 Modules, in import order: ``_errors``, ``_yaml`` (the layer.yaml subset; PyYAML is not
-installed yet), ``_options``, ``_digest``, ``_env`` (activation), ``_install`` (imported
-only to build), ``_bootstrap`` (the two entry points).
+installed yet), ``_options``, ``_digest``, ``_env`` (activation), ``_charm_env``, ``_apt``,
+``_execd`` and ``_install`` (the last three imported only when needed), ``_bootstrap`` (the
+two entry points). ``charms.layer`` (layer-basic's API) is built on the public names below.
 """
 
 from reactive_bootstrap._bootstrap import bootstrap, ensure_ready
+from reactive_bootstrap._charm_env import (
+    CHARM_ENV_DEFAULT_DIR,
+    CHARM_ENV_DIR_VAR,
+    CHARM_ENV_NAME,
+    charm_env_install_dir,
+    ensure_charm_env,
+    install_charm_env,
+)
 from reactive_bootstrap._digest import DIGEST_CACHE_NAME, MARKER_NAME, state_digest
 from reactive_bootstrap._env import activate
 from reactive_bootstrap._errors import BootstrapError
@@ -46,13 +62,19 @@ from reactive_bootstrap._options import LayerOptions, read_layer_options, target
 from reactive_bootstrap._yaml import parse_simple_yaml
 
 __all__ = [
+    "CHARM_ENV_DEFAULT_DIR",
+    "CHARM_ENV_DIR_VAR",
+    "CHARM_ENV_NAME",
     "DIGEST_CACHE_NAME",
     "MARKER_NAME",
     "BootstrapError",
     "LayerOptions",
     "activate",
     "bootstrap",
+    "charm_env_install_dir",
+    "ensure_charm_env",
     "ensure_ready",
+    "install_charm_env",
     "parse_simple_yaml",
     "read_layer_options",
     "state_digest",

@@ -6,10 +6,15 @@ import os
 import sys
 from pathlib import Path
 
+from reactive_bootstrap._charm_env import ensure_charm_env
 from reactive_bootstrap._digest import cached_digest, distributions, marker_digest
 from reactive_bootstrap._env import activate, prefer_stdlib_distutils, prepend_env
 from reactive_bootstrap._errors import BootstrapError
 from reactive_bootstrap._options import read_layer_options, target_dir
+
+#: The charm's directory of operator scripts (kept in sync with ``_execd.EXECD_DIR``,
+#: which is imported only when the directory exists).
+EXECD_DIR = "exec.d"
 
 __all__ = ["bootstrap", "ensure_ready"]
 
@@ -40,12 +45,19 @@ def ensure_ready(charm_dir: str | os.PathLike[str] | None = None) -> Path | None
         The activated target directory, or None when the charm has nothing to install.
 
     Raises:
-        BootstrapError: the layer options are malformed, or apt-get, venv creation or pip
-            failed; the message names the package and quotes the tool's stderr.
+        BootstrapError: an ``exec.d`` pre-install script failed (the message names it and
+            quotes its output), the layer options are malformed, or apt-get, venv creation
+            or pip failed (the message names the package and quotes the tool's stderr).
     """
     root = _charm_dir(charm_dir)
     prefer_stdlib_distutils()
+    execd = root / EXECD_DIR
+    if execd.is_dir():  # operators' pre-install scripts: before anything else (once each)
+        from reactive_bootstrap._execd import run_execd
+
+        run_execd(execd)
     prepend_env("PATH", str(root / "bin"))
+    ensure_charm_env(root)
     options = read_layer_options(root)
     wheelhouse = root / "wheelhouse"
     dists = distributions(wheelhouse) if wheelhouse.is_dir() else []

@@ -49,9 +49,10 @@ def rebuild(
 
     Runs under an exclusive ``flock`` on a lock file in the target: empties it (a symlink
     to a shared directory is followed, never replaced), runs ``apt-get install`` for the
-    ``packages`` option if it is not empty, creates the venv or ``--target`` directory,
-    installs every distribution of the wheelhouse offline, then ``python_packages``, and
-    writes the marker last, so an interrupted build is redone by the next hook.
+    ``packages`` option if it is not empty (retried while the dpkg lock is held), creates
+    the venv or ``--target`` directory, installs every distribution of the wheelhouse
+    offline, then ``python_packages``, and writes the marker last, so an interrupted build
+    is redone by the next hook.
 
     Raises:
         BootstrapError: apt-get, venv creation or pip failed; the message names the
@@ -71,10 +72,11 @@ def _build(
     target: Path, wheelhouse: Path, distributions: Sequence[Path], options: LayerOptions
 ) -> None:
     if options.packages:
-        _run(
-            ["apt-get", "install", "--yes", "--no-install-recommends", *options.packages],
-            what=f"Debian packages {' '.join(options.packages)}",
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        from reactive_bootstrap._apt import run_apt_get
+
+        run_apt_get(
+            ["install", "--yes", "--no-install-recommends", *options.packages],
+            packages=options.packages,
         )
     if options.use_venv:
         venv_cmd = [_base_python(), "-m", "venv"]

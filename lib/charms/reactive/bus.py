@@ -57,7 +57,8 @@ MAX_ITERATIONS: Final = 100
 def discover(rt: _runtime.Runtime | None = None, registry: Registry | None = None) -> None:
     """Load every handler of the charm into the registry.
 
-    Puts ``$CHARM_DIR`` and ``$CHARM_DIR/hooks`` on ``sys.path``, then walks
+    Puts ``$CHARM_DIR`` and ``$CHARM_DIR/hooks`` on ``sys.path``, imports the charm's layer
+    libraries (``charms.layer.import_layer_libs()``, as layer-basic's bootstrap), then walks
     :data:`HANDLER_DIRS` in sorted order (``__pycache__`` skipped). Each ``.py`` file is
     imported as ``<reactive|relations>.<dotted relative path>`` (``__init__`` dropped), which
     registers its decorated handlers. A module imported before discovery (e.g. by an earlier
@@ -73,6 +74,7 @@ def discover(rt: _runtime.Runtime | None = None, registry: Registry | None = Non
     for entry in (str(charm_dir), str(charm_dir / "hooks")):
         if entry not in sys.path:
             sys.path.append(entry)
+    _import_layer_libs(charm_dir)
     imported_before = set(sys.modules)
     for search_dir in HANDLER_DIRS:
         root = charm_dir / search_dir
@@ -92,6 +94,20 @@ def discover(rt: _runtime.Runtime | None = None, registry: Registry | None = Non
                 elif _is_executable_handler(path):
                     registry.loaded.add(str(path))
                     registry.add_external(ExternalHandler(path, charm_dir))
+
+
+def _import_layer_libs(charm_dir: Path) -> None:
+    """Import the charm's layer libraries (``charms.layer.<name>``) before its handlers.
+
+    layer-basic does so in every hook, and layers rely on their libraries' import-time side
+    effects (layer:status patches ``hookenv.status_set``). Only for a charm that has the
+    ``charms.layer`` package (this layer ships it); an import error fails the hook.
+    """
+    if not (charm_dir / "lib" / "charms" / "layer" / "__init__.py").is_file():
+        return
+    import importlib
+
+    importlib.import_module("charms.layer").import_layer_libs()
 
 
 def _module_name(root: Path, path: Path) -> str:
