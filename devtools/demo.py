@@ -23,7 +23,7 @@ from reactive_harness.timeline import format_header, format_timeline
 __all__ = ["main", "run_demo"]
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = ("db", "webapp", "proxy", "ring")
+EXAMPLES = ("db", "webapp", "proxy", "ring", "dbserver", "dbclient")
 
 
 def _say(text: str = "") -> None:
@@ -101,17 +101,24 @@ def run_demo(root: Path, *, keep: bool = False) -> int:
     _say("\n".join(format_header()))  # once: the columns and legend of every step's timeline
     try:
         step(
-            "Deploy db (1 unit), webapp (2), proxy (1), ring (2)",
+            "Deploy db (1 unit), webapp (2), proxy (1), ring (2), dbserver (1), dbclient (1)",
             lambda: [
                 model.deploy(charms["db"], num_units=1),
                 model.deploy(charms["webapp"], num_units=2),
                 model.deploy(charms["proxy"], num_units=1),
                 model.deploy(charms["ring"], num_units=2),
+                model.deploy(charms["dbserver"], num_units=1),
+                model.deploy(charms["dbclient"], num_units=1),
             ],
         )
         step(
             "Relate webapp:database <-> db:db (SERVICE scope: one conversation per app)",
             lambda: model.relate("webapp:database", "db:db"),
+        )
+        step(
+            "Relate dbclient:database <-> dbserver:db (Endpoint request/response; dbclient also "
+            "provides http with RelationBase: both APIs in one hook)",
+            lambda: model.relate("dbclient:database", "dbserver:db"),
         )
         relations: dict[str, Relation] = {}
         step(

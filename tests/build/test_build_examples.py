@@ -14,6 +14,7 @@ import yaml
 
 from devtools import charmbuild
 from helpers.build import EXAMPLES, REPO
+from reactive_harness import Model
 
 pytestmark = pytest.mark.build
 
@@ -65,7 +66,7 @@ def metadata(charm: Path) -> dict:
 
 
 def test_examples_are_found():
-    assert set(EXAMPLES) == {"db", "proxy", "ring", "webapp"}
+    assert set(EXAMPLES) == {"db", "dbclient", "dbserver", "proxy", "ring", "webapp"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -181,3 +182,28 @@ def test_proof_warnings_are_printed_and_the_charm_is_built(tmp_path, capsys):
 
     assert (charm / "metadata.yaml").is_file()
     assert "proof: W: no README file" in capsys.readouterr().err
+
+
+def test_built_endpoint_interface_ships_every_module_of_its_layer(built):
+    """dbaas's role files import the request and response from ``messages.py``."""
+    for name in ("dbclient", "dbserver"):
+        layer = built[name] / "hooks" / "relations" / "dbaas"
+        assert {"messages.py", "provides.py", "requires.py"} <= {p.name for p in layer.iterdir()}
+    manifest = json.loads((built["dbclient"] / ".build.manifest").read_text())
+    urls = [layer["url"] for layer in manifest["layers"]]
+    assert urls == ["layer:reactive-base", "dbclient", "interface:dbaas", "interface:http"]
+
+
+def test_built_dbclient_gets_a_database_from_built_dbserver_in_the_emulator(built, venv_cache):
+    """Both built charms, bootstrapped offline: the Endpoint layer works in a real build."""
+    with Model(share_venv=True, cache_dir=venv_cache) as model:
+        model.deploy(built["dbserver"])
+        model.deploy(built["dbclient"])
+        database = model.relate("dbclient:database", "dbserver:db")
+        address = model.relation_data(database, "dbserver/0")["ingress-address"]
+        unit = model.unit("dbclient/0")
+        conf = (unit.charm_dir / "dbclient.conf").read_text()
+        assert f"@{address}:5432/dbclient\n" in conf
+        assert {"database.ready", "dbclient.configured"} <= unit.flags
+        assert model.unit("dbserver/0").status.message == "serving 1 database(s)"
+        assert not any(record.failed for record in model.records)

@@ -116,3 +116,28 @@ def conversations(model: Model) -> Callable[[str], dict[str, list[str]]]:
         }
 
     return _conversations
+
+
+@pytest.fixture
+def example_charm(make_charm: Callable[..., Path]) -> Callable[[str], Path]:
+    """``example_charm(name)``: ``examples/<name>`` assembled as ``make_charm`` does.
+
+    Its relations and interface layers come from its metadata.yaml; its ``reactive/`` files
+    and config.yaml are copied as they are (no charm-build: tests/build/ does that).
+    """
+
+    def _example(name: str) -> Path:
+        source = REPO / "examples" / name
+        meta = yaml.safe_load((source / "metadata.yaml").read_text())
+        roles = {
+            role: {ep: spec["interface"] for ep, spec in (meta.get(role) or {}).items()}
+            for role in ("provides", "requires", "peers")
+        }
+        charm = make_charm(name, "", **roles)
+        for path in (source / "reactive").iterdir():
+            shutil.copy2(path, charm / "reactive" / path.name)
+        if (source / "config.yaml").is_file():
+            shutil.copy2(source / "config.yaml", charm / "config.yaml")
+        return charm
+
+    return _example
