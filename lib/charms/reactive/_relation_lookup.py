@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-from charms.reactive import _runtime
+from charms.reactive import _legacy_namespace, _runtime
 from charms.reactive._runtime import Runtime
 from charms.reactive.errors import RelationImplementationError
 
@@ -77,6 +77,7 @@ class RelationLookup:
                 for entry in (str(charm), str(charm / "hooks")):
                     if entry not in sys.path:
                         sys.path.append(entry)
+                _legacy_namespace.install()  # interface layers of 2015 use the old name
                 return importlib.import_module(name), present[0]
         return None
 

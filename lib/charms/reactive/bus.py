@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from charms.reactive import _conditions, _runtime, flags, trace
+from charms.reactive import _conditions, _legacy_namespace, _runtime, flags, trace
 from charms.reactive._compat import (
     State,
     StateList,
@@ -74,6 +74,7 @@ def discover(rt: _runtime.Runtime | None = None, registry: Registry | None = Non
     for entry in (str(charm_dir), str(charm_dir / "hooks")):
         if entry not in sys.path:
             sys.path.append(entry)
+    _legacy_namespace.install()  # charmhelpers.core.reactive, for 2015-era layers
     _import_layer_libs(charm_dir)
     imported_before = set(sys.modules)
     for search_dir in HANDLER_DIRS:
