@@ -15,13 +15,14 @@ import the charm's modules; nothing happens at import of this module.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Final
+from typing import TYPE_CHECKING, Final, cast
+
+if TYPE_CHECKING:
+    import importlib.abc
 
 __all__ = ["ALIAS", "install"]
 
@@ -30,8 +31,12 @@ ALIAS: Final = "charmhelpers.core.reactive"
 TARGET: Final = "charms.reactive"
 
 
-class _AliasLoader(importlib.abc.Loader):
-    """Loads an alias as the already imported (or now imported) target module."""
+class _AliasLoader:
+    """Loads an alias as the already imported (or now imported) target module.
+
+    (A loader and a finder by protocol: subclassing ``importlib.abc`` would cost
+    ``import charms.reactive`` milliseconds of imports.)
+    """
 
     def __init__(self, target: str) -> None:
         self._target = target
@@ -43,7 +48,7 @@ class _AliasLoader(importlib.abc.Loader):
         """Nothing to run: the target module is complete."""
 
 
-class _AliasFinder(importlib.abc.MetaPathFinder):
+class _AliasFinder:
     """Finds ``charmhelpers.core.reactive[.<x>]`` as ``charms.reactive[.<x>]``."""
 
     def find_spec(
@@ -54,11 +59,15 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != ALIAS and not fullname.startswith(ALIAS + "."):
             return None
+        import importlib.util
+
         real = TARGET + fullname[len(ALIAS) :]
         if importlib.util.find_spec(real) is None:
             return None  # no such submodule: the usual ModuleNotFoundError names the alias
         is_package = real == TARGET or hasattr(importlib.import_module(real), "__path__")
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(real), is_package=is_package)
+        return importlib.machinery.ModuleSpec(
+            fullname, cast("importlib.abc.Loader", _AliasLoader(real)), is_package=is_package
+        )
 
 
 def install() -> None:
