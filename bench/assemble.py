@@ -1,6 +1,11 @@
-"""Assemble the benchmark's client charm for each framework, as charm-build would lay it out.
+"""Assemble the benchmark's client charms for each framework, as charm-build would lay them out.
 
-* ``ours``: a copy of ``bench/charms/client`` plus this repository's ``lib/`` (``charms/reactive``
+There is one client charm per relations API (:data:`CLIENTS`): ``relationbase``
+(``bench/charms/client``) and ``endpoint`` (``bench/charms/client-endpoint``). Each has its
+interface layer where charm-build puts it (``hooks/relations/benchdb/``) and gets the shared
+modules of ``bench/charms/common/`` (the peak-memory recorder) in ``lib/``.
+
+* ``ours``: a copy of the client charm plus this repository's ``lib/`` (``charms/reactive``
   and ``reactive_bootstrap/``) and one hook per standard hook and per
   ``<endpoint>-relation-{created,joined,changed,departed,broken}``, each the text of the layer's
   ``hooks/hook.template`` (what charm-build renders). There is no ``wheelhouse/``, so the
@@ -20,8 +25,14 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-CLIENT = REPO / "bench" / "charms" / "client"
-SERVER = REPO / "bench" / "charms" / "server"
+CHARMS = REPO / "bench" / "charms"
+CLIENT = CHARMS / "client"
+SERVER = CHARMS / "server"
+#: Modules every client charm gets in ``lib/`` (on ``sys.path`` in both frameworks' hooks).
+COMMON = CHARMS / "common"
+#: The client charm of each relations API the benchmark measures.
+CLIENTS = {"relationbase": CLIENT, "endpoint": CHARMS / "client-endpoint"}
+APIS = tuple(CLIENTS)
 
 #: The hooks charm-build generates for every charm (plus the relation hooks below).
 STANDARD_HOOKS = (
@@ -72,10 +83,20 @@ def _write_hooks(charm: Path, text: str) -> None:
         path.chmod(0o755)
 
 
-def assemble_ours(dest: Path) -> Path:
-    """Build the client charm on this layer into ``dest`` (replaced) and return it."""
+def _copy_client(dest: Path, api: str) -> Path:
+    """Copy the ``api``'s client charm into ``dest`` (replaced), with the common modules."""
+    if api not in CLIENTS:
+        raise ValueError(f"unknown API {api!r}: one of {', '.join(APIS)}")
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(CLIENT, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(CLIENTS[api], dest, ignore=ignore)
+    shutil.copytree(COMMON, dest / "lib", ignore=ignore, dirs_exist_ok=True)
+    return dest
+
+
+def assemble_ours(dest: Path, api: str = "relationbase") -> Path:
+    """Build the ``api``'s client charm on this layer into ``dest`` (replaced); return it."""
+    _copy_client(dest, api)
     lib = dest / "lib"
     shutil.copytree(
         REPO / "lib" / "charms",
@@ -91,9 +112,8 @@ def assemble_ours(dest: Path) -> Path:
     return dest
 
 
-def assemble_reference(dest: Path, python: Path) -> Path:
-    """Build the client charm on charms.reactive 1.5.3 (run by ``python``) into ``dest``."""
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(CLIENT, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+def assemble_reference(dest: Path, python: Path, api: str = "relationbase") -> Path:
+    """Build the ``api``'s client charm on charms.reactive 1.5.3 (run by ``python``)."""
+    _copy_client(dest, api)
     _write_hooks(dest, _REFERENCE_HOOK.format(python=python))
     return dest

@@ -62,9 +62,31 @@ def _tools(tools: dict[str, int]) -> str:
     return " ".join(f"{short.get(k, k)}={v}" for k, v in tools.items()) or "none"
 
 
-def table(results: dict[str, Any]) -> str:
-    """Format the results as a Markdown table (ratio = reference / ours)."""
-    ours, ref = results["frameworks"]["ours"], results["frameworks"].get("reference", {})
+#: How each API is named in the report, and its client charm.
+API_TITLES = {
+    "relationbase": "RelationBase API (`bench/charms/client`)",
+    "endpoint": "Endpoint API (`bench/charms/client-endpoint`)",
+}
+
+
+def api_results(framework: dict[str, Any], api: str) -> dict[str, Any]:
+    """Return one framework's results for one API (created empty if missing).
+
+    The RelationBase scenario's keys (``n``, ``noop``, ``setup_s``, ``scenario``,
+    ``changed_fit``) sit on the framework itself, as before the Endpoint scenario existed;
+    the Endpoint scenario's same keys sit under ``endpoint``.
+    """
+    if api == "relationbase":
+        return framework
+    found: dict[str, Any] = framework.setdefault(api, {})
+    return found
+
+
+def scenario_table(results: dict[str, Any], api: str) -> str:
+    """Format one API's hooks as a Markdown table (ratio = reference / ours)."""
+    fws = results["frameworks"]
+    ours = api_results(fws["ours"], api)
+    ref = api_results(fws["reference"], api) if "reference" in fws else {}
     lines = [
         "| hook | N | ours ms | ref ms | ref/ours | ours tool calls | ref tool calls "
         "| ours MiB | ref MiB | ours DB KiB | ref DB KiB |",
@@ -86,20 +108,35 @@ def table(results: dict[str, Any]) -> str:
 
         lines.append(
             f"| {name} | {n} | {ms(o)} | {ms(r)} | "
-            f"{_ratio(r and r['median_s'], o and o['median_s'])} | {tc(o)} | {tc(r)} | "
+            f"{_ratio(r['median_s'] if r else None, o['median_s'] if o else None)} | "
+            f"{tc(o)} | {tc(r)} | "
             f"{mib(o)} | {mib(r)} | {db(o)} | {db(r)} |"
         )
 
     row("no-op update-status", "0", ours.get("noop"), ref.get("noop"))
-    ref_ns = ref.get("scenario", {})
-    kinds = ("relation-changed", "relation-departed", "update-status")
-    for kind in kinds:
-        ns = sorted({int(n) for n in ours.get("scenario", {})} | {int(n) for n in ref_ns})
-        for n in ns:
-            o = ours.get("scenario", {}).get(str(n), {}).get(kind)
-            r = ref.get("scenario", {}).get(str(n), {}).get(kind)
-            row(kind, str(n), o, r)
-    lines.append("")
+    o_ns, r_ns = ours.get("scenario", {}), ref.get("scenario", {})
+    for kind in ("relation-changed", "relation-departed", "update-status"):
+        for n in sorted({int(n) for n in o_ns} | {int(n) for n in r_ns}):
+            row(kind, str(n), o_ns.get(str(n), {}).get(kind), r_ns.get(str(n), {}).get(kind))
+    notes = [
+        f"* {fw}, {kind}, N={n}: {_tools(found['repeats'])}"
+        for fw, ns in (("ours", o_ns), ("reference", r_ns))
+        for n, kinds in sorted(ns.items(), key=lambda kv: int(kv[0]))
+        for kind, found in sorted(kinds.items())
+        if found.get("repeats")
+    ]
+    if notes:
+        lines += ["", "Repeated calls (a bag read again, a relation id written again):", ""]
+        lines += notes
+    return "\n".join(lines)
+
+
+def table(results: dict[str, Any]) -> str:
+    """Format the results as Markdown: one hook table per API, imports, slopes."""
+    lines: list[str] = []
+    for api in results.get("apis", ["relationbase"]):
+        lines += [f"### {API_TITLES[api]}", "", scenario_table(results, api), ""]
+    ours, ref = results["frameworks"]["ours"], results["frameworks"].get("reference", {})
     lines.append("| import charms.reactive | ours | reference | ref/ours |")
     lines.append("|---|---:|---:|---:|")
     oi, ri = ours.get("import", {}), ref.get("import", {})
@@ -117,13 +154,15 @@ def table(results: dict[str, Any]) -> str:
     lines.append("")
     lines.append("relation-changed time vs N, least squares:")
     lines.append("")
-    for fw in ("ours", "reference"):
-        fit = results["frameworks"].get(fw, {}).get("changed_fit")
-        if fit:
-            lines.append(
-                f"* {fw}: {fit['ms_per_unit']:.3f} ms per remote unit, intercept "
-                f"{fit['intercept_ms']:.0f} ms, r2 {fit['r2']:.3f}"
-            )
+    for api in results.get("apis", ["relationbase"]):
+        for fw in ("ours", "reference"):
+            framework = results["frameworks"].get(fw)
+            fit = api_results(framework, api).get("changed_fit") if framework else None
+            if fit:
+                lines.append(
+                    f"* {api}, {fw}: {fit['ms_per_unit']:.3f} ms per remote unit, intercept "
+                    f"{fit['intercept_ms']:.0f} ms, r2 {fit['r2']:.3f}"
+                )
     tools = results.get("emulator_tool_cost")
     if tools:
         lines.append(

@@ -1,6 +1,7 @@
-"""The benchmark scenario, run in the emulator for one framework and one N.
+"""The benchmark scenario, run in the emulator for one framework, one API and one N.
 
-A ``client`` unit (the bench charm, UNIT-scoped ``benchdb`` interface) is related to ``N``
+A ``client`` unit (a bench client charm: ``benchdb`` in the RelationBase idiom, UNIT-scoped,
+or in the Endpoint idiom; the scenario is the same for both) is related to ``N``
 ``server`` units, each publishing 5 keys. With every unit joined and the client's ``answer``
 option on, one repetition measures, on ``client/0``:
 
@@ -12,8 +13,9 @@ option on, one repetition measures, on ``client/0``:
   so every repetition sees N remote units).
 
 Each measured hook gives its wall time (the emulator's ``HookRecord.duration``), its hook-tool
-calls by tool, the hook process's peak RSS (the bench charm's ``atexit`` writes
-``ru_maxrss`` into ``.bench-maxrss`` in the charm dir) and the size of the unit's state DB.
+calls by tool, the repeated reads and writes (:func:`repeated_calls`), the hook process's
+peak RSS (the bench charm's ``atexit`` writes ``VmHWM`` into ``.bench-maxrss`` in the charm dir)
+and the size of the unit's state DB.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.assemble import SERVER
-from reactive_harness import HookRecord, InProcessExecutor, Model, SubprocessExecutor
+from reactive_harness import HookRecord, InProcessExecutor, Model, SubprocessExecutor, ToolCall
 
 PEAK_MEMORY_FILE = ".bench-maxrss"
 MEASURED = ("relation-changed", "relation-departed", "update-status")
@@ -40,6 +42,8 @@ class Sample:
     tools: dict[str, int]
     peak_kib: int | None
     db_bytes: int
+    #: Calls beyond the first on the same target (see :func:`repeated_calls`).
+    repeats: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,9 +65,61 @@ class Series:
             "tools": dict(sorted(last.tools.items())),
             "tool_calls": sum(last.tools.values()),
             "tools_stable": all(s.tools == last.tools for s in self.samples),
+            "repeats": dict(sorted(last.repeats.items())),
             "peak_rss_mib": max(peaks) / 1024 if peaks else None,
             "state_db_bytes": last.db_bytes,
         }
+
+
+def _target(argv: tuple[str, ...]) -> str | None:
+    """The bag a ``relation-get`` reads or a ``relation-set`` writes, or None (``--help``).
+
+    ``relation-get``: relation id (number only) and the unit or app whose bag is read (the
+    second positional argument, after the key or ``-``). ``relation-set``: the relation id.
+    A missing id or unit is the hook's own (Juju's default).
+    """
+    rid, positional, app = "(hook)", [], False
+    args = iter(argv[1:])
+    for arg in args:
+        if arg == "--help":
+            return None
+        if arg in ("-r", "--relation"):
+            rid = next(args, rid)
+        elif arg.startswith(("-r=", "--relation=")):
+            rid = arg.split("=", 1)[1]
+        elif arg == "--app":
+            app = True
+        elif arg in ("--format", "--file"):
+            next(args, None)
+        elif not arg.startswith("-") or arg == "-":
+            positional.append(arg)
+    rid = rid.rsplit(":", 1)[-1]
+    scope = " --app" if app else ""
+    if argv[0] == "relation-set":
+        return f"-r {rid}{scope}"
+    unit = positional[1] if len(positional) > 1 else "(remote unit)"
+    return f"-r {rid}{scope} {unit}"
+
+
+def repeated_calls(calls: list[ToolCall]) -> dict[str, int]:
+    """Count the ``relation-get`` and ``relation-set`` calls beyond the first on a bag.
+
+    A ``relation-get`` repeats when the same (relation id, unit or app) bag was read before in
+    the hook, whatever the key asked (the 1.x ``RelationBase`` reads key by key: 5 reads of a
+    bag are 4 repeats); a ``relation-set`` repeats when the same relation id (and ``--app``)
+    was written before. ``relation-set --help`` is not counted. Only tools that repeated appear.
+    """
+    seen: Counter[tuple[str, str]] = Counter()
+    for call in calls:
+        if call.tool in ("relation-get", "relation-set"):
+            target = _target(call.argv)
+            if target is not None:
+                seen[(call.tool, target)] += 1
+    out: Counter[str] = Counter()
+    for (tool, _), count in seen.items():
+        if count > 1:
+            out[tool] += count - 1
+    return dict(out)
 
 
 def _db_bytes(charm_dir: Path) -> int:
@@ -146,6 +202,7 @@ class Scenario:
             dict(Counter(record.tool_counts)),
             _peak(self.charm_dir),
             _db_bytes(self.charm_dir),
+            repeated_calls(record.tool_calls),
         )
 
     def _server_units(self) -> list[str]:
