@@ -102,6 +102,15 @@ def _build(
             what=", ".join(options.python_packages),
             env=os.environ,
         )
+    from reactive_bootstrap._shadow import remove_wheelhouse_reactive
+
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    site_dir = target / "lib" / version / "site-packages" if options.use_venv else target
+    for removed in remove_wheelhouse_reactive(site_dir):
+        _juju_log(
+            f"reactive_bootstrap: {removed} from the wheelhouse is not used: this layer "
+            "provides charms.reactive (lib/charms/reactive), which always wins"
+        )
 
 
 def _install_wheelhouse(offline: list[str], distributions: Sequence[Path]) -> None:
@@ -191,6 +200,15 @@ def _outer_pip() -> list[str]:
     except (ImportError, ValueError, IndexError):
         pass
     return []
+
+
+def _juju_log(message: str) -> None:
+    """One line to the unit's log (``juju-log``), or to stderr outside a hook."""
+    if shutil.which("juju-log"):
+        with contextlib.suppress(OSError):
+            if subprocess.run(["juju-log", "-l", "INFO", message], check=False).returncode == 0:
+                return
+    print(message, file=sys.stderr)
 
 
 def _names(distributions: Sequence[Path]) -> str:

@@ -33,11 +33,17 @@ def venv_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("venvs")
 
 
-def write_wheel(directory: Path, name: str, version: str = "1.0", requires: tuple[str, ...] = ()):
-    """Write a minimal pure-Python wheel providing module ``name``."""
+def write_wheel(
+    directory: Path,
+    name: str,
+    version: str = "1.0",
+    requires: tuple[str, ...] = (),
+    modules: dict[str, str] | None = None,
+):
+    """Write a minimal pure-Python wheel of module ``name``, or of ``modules`` (path: text)."""
     dist_info = f"{name}-{version}.dist-info"
     files = {
-        f"{name}.py": f"VERSION = {version!r}\n",
+        **(modules or {f"{name}.py": f"VERSION = {version!r}\n"}),
         f"{dist_info}/METADATA": "Metadata-Version: 2.1\n"
         f"Name: {name}\nVersion: {version}\n"
         + "".join(f"Requires-Dist: {req}\n" for req in requires),

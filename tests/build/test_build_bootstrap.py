@@ -148,6 +148,43 @@ def test_bootstrap_installs_the_wheelhouse_offline_into_a_venv(charm, make_wheel
     assert upgraded.stdout.strip() == "2.0"
 
 
+EXTEND_PATH = "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
+
+
+def test_a_charms_reactive_from_the_wheelhouse_never_shadows_the_layers(charm, make_wheel):
+    # Charms written for layer-basic pin charms.reactive==1.5.3 in their wheelhouse.txt.
+    make_wheel(
+        charm / "wheelhouse",
+        "charms_reactive",
+        version="1.5.3",
+        modules={
+            "charms/__init__.py": EXTEND_PATH,
+            "charms/reactive/__init__.py": "WHO = 'wheelhouse'\n",
+            "charms/reactive/bus.py": "",
+        },
+    )
+    make_wheel(charm / "wheelhouse", "needsreactive", requires=("charms.reactive",))
+    ours = charm / "lib" / "charms" / "reactive"
+    ours.mkdir(parents=True)
+    (ours / "__init__.py").write_text("WHO = 'layer'\n")
+    code = "import charms.reactive, needsreactive; print(charms.reactive.WHO)"
+
+    result = run_bootstrap(charm, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "layer"
+    assert result.stderr.count("charms.reactive 1.5.3 from the wheelhouse is not used") == 1
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    site = charm.parent / ".venv" / "lib" / version / "site-packages"
+    assert (site / "needsreactive.py").is_file()  # the rest of the wheelhouse is installed
+    assert not (site / "charms").exists()  # the whole distribution went, charms/__init__ too
+    assert not list(site.glob("charms_reactive-*"))
+
+    again = run_bootstrap(charm, code)  # a later hook: nothing rebuilt, nothing said
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "layer"
+    assert "not used" not in again.stderr
+
+
 def test_bootstrap_reports_the_missing_package_and_pip_stderr(charm, make_wheel):
     make_wheel(charm / "wheelhouse", "needy", requires=("nowhere-to-be-found",))
     result = run_bootstrap(charm)
