@@ -32,6 +32,7 @@ from reactive_harness.records import (
     Status,
     ToolCall,
 )
+from reactive_harness.stubs import StubCall, SystemToolStubs
 from reactive_harness.tools import Fault
 
 __all__ = [
@@ -57,7 +58,9 @@ __all__ = [
     "ScenarioError",
     "SettleLimitError",
     "Status",
+    "StubCall",
     "SubprocessExecutor",
+    "SystemToolStubs",
     "ToolCall",
     "Unit",
     "UnitInErrorError",

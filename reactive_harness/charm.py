@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,10 +20,13 @@ import yaml
 from reactive_harness.errors import CharmError, ConfigError
 
 __all__ = [
+    "JUJU_INFO",
     "ActionSpec",
     "CharmSpec",
     "ConfigOption",
     "EndpointSpec",
+    "ResourceSpec",
+    "StorageSpec",
     "copy_charm_files",
     "load_charm",
 ]
@@ -46,6 +50,35 @@ class EndpointSpec:
     interface: str
     scope: str = "global"
     limit: int | None = None
+    implicit: bool = False
+
+
+#: The endpoint every charm provides without declaring it (juju/charm ``ImplicitRelations``).
+JUJU_INFO = EndpointSpec("juju-info", "provides", "juju-info", implicit=True)
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One resource declared under ``resources:`` in metadata.yaml."""
+
+    name: str
+    type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class StorageSpec:
+    """One store declared under ``storage:`` in metadata.yaml.
+
+    ``count`` is the number of instances Juju attaches at deploy when none is asked for (the
+    low end of ``multiple.range``, else 1); ``maximum`` is ``None`` when unbounded.
+    """
+
+    name: str
+    type: str
+    location: str
+    count: int = 1
+    maximum: int | None = 1
 
 
 @dataclass(frozen=True)
@@ -94,6 +127,9 @@ class CharmSpec:
     options: dict[str, ConfigOption]
     actions: dict[str, ActionSpec]
     content_hash: str
+    subordinate: bool = False
+    resources: dict[str, ResourceSpec] = field(default_factory=dict)
+    storage: dict[str, StorageSpec] = field(default_factory=dict)
 
     def default_config(self) -> dict[str, Any]:
         """Return the config with every option at its default (``None`` when it has none)."""
@@ -153,6 +189,52 @@ def _endpoints(meta: dict[str, Any], where: str) -> dict[str, EndpointSpec]:
                 raise CharmError(f"{where}: {role}.{name}: scope must be global or container")
             limit = spec.get("limit")
             found[name] = EndpointSpec(str(name), role, spec["interface"], scope, limit)
+    found.setdefault(JUJU_INFO.name, JUJU_INFO)
+    return found
+
+
+def _resources(meta: dict[str, Any], where: str) -> dict[str, ResourceSpec]:
+    found = {}
+    for name, spec in _mapping(meta.get("resources"), f"{where}: resources").items():
+        spec = _mapping(spec, f"{where}: resources.{name}")
+        kind = spec.get("type", "file")
+        if kind not in ("file", "oci-image"):
+            raise CharmError(f'{where}: resources.{name}: unsupported resource type "{kind}"')
+        filename = spec.get("filename", "")
+        if kind == "file" and (not isinstance(filename, str) or not filename):
+            raise CharmError(f"{where}: resources.{name}: resource missing filename")
+        found[str(name)] = ResourceSpec(str(name), kind, str(filename))
+    return found
+
+
+_RANGE = re.compile(r"^([0-9]+)(?:(-)([0-9]+)?|(\+))?$")
+
+
+def _storage(meta: dict[str, Any], where: str) -> dict[str, StorageSpec]:
+    found = {}
+    for name, spec in _mapping(meta.get("storage"), f"{where}: storage").items():
+        spec = _mapping(spec, f"{where}: storage.{name}")
+        kind = spec.get("type")
+        if kind not in ("filesystem", "block"):
+            raise CharmError(
+                f'{where}: storage.{name}: type must be "filesystem" or "block", got {kind!r}'
+            )
+        count = 1
+        maximum: int | None = 1
+        multiple = _mapping(spec.get("multiple"), f"{where}: storage.{name}.multiple")
+        if multiple:
+            match = _RANGE.match(str(multiple.get("range", "")))
+            if match is None:
+                raise CharmError(
+                    f"{where}: storage.{name}.multiple.range: expected N, N-M, N- or N+, "
+                    f"got {multiple.get('range')!r}"
+                )
+            count = int(match.group(1))
+            unbounded = match.group(4) or (match.group(2) and match.group(3) is None)
+            maximum = None if unbounded else int(match.group(3) or count)
+        found[str(name)] = StorageSpec(
+            str(name), kind, str(spec.get("location", "")), count, maximum
+        )
     return found
 
 
@@ -228,17 +310,30 @@ def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
         raise CharmError(f"{meta_path}: missing 'name'")
     if not (root / "hooks").is_dir() and not (root / "dispatch").exists():
         raise CharmError(f"{root}: charm has no hooks/ directory and no dispatch script")
-    if meta.get("subordinate"):
-        raise CharmError(f"{meta_path}: subordinate charms are not emulated")
+    endpoints = _endpoints(meta, str(meta_path))
+    subordinate = meta.get("subordinate", False)
+    if not isinstance(subordinate, bool):
+        raise CharmError(f"{meta_path}: subordinate: expected true or false, got {subordinate!r}")
+    if subordinate and not any(
+        e.role == "requires" and e.scope == "container" for e in endpoints.values()
+    ):
+        # juju/charm's metadata check, word for word.
+        raise CharmError(
+            f'{meta_path}: subordinate charm "{name}" lacks "requires" relation with '
+            "container scope"
+        )
     bindings = _mapping(meta.get("extra-bindings"), f"{meta_path}: extra-bindings")
     return CharmSpec(
         path=root,
         name=name,
-        endpoints=_endpoints(meta, str(meta_path)),
+        endpoints=endpoints,
         extra_bindings=tuple(str(b) for b in bindings),
         options=_options(root / "config.yaml"),
         actions=_actions(root / "actions.yaml"),
         content_hash=content_hash(root / "wheelhouse"),
+        subordinate=subordinate,
+        resources=_resources(meta, str(meta_path)),
+        storage=_storage(meta, str(meta_path)),
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from reactive_harness.engine import Engine
 from reactive_harness.errors import (
+    HarnessError,
     UnknownApplicationError,
     UnknownRelationError,
     UnknownUnitError,
@@ -103,6 +104,22 @@ class ModelCore:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+    def add_path(self, directory: str | os.PathLike[str]) -> None:
+        """Put ``directory`` on the ``PATH`` of every later hook, action and ``exec``.
+
+        It comes after the hook tools and before the system's directories (and before
+        directories added earlier), so its executables shadow the machine's: this is how
+        :class:`~reactive_harness.SystemToolStubs` fakes ``apt-get`` and friends.
+
+        Raises:
+            HarnessError: ``directory`` is not a directory.
+        """
+        path = Path(directory).resolve()
+        if not path.is_dir():
+            raise HarnessError(f"cannot add {path} to the hooks' PATH: not a directory")
+        if path not in self.engine.extra_path:
+            self.engine.extra_path.insert(0, path)
 
     # -- lookups ---------------------------------------------------------------------------
     @property

@@ -13,14 +13,14 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from reactive_harness import sequences
 from reactive_harness.errors import HookFailedError, SettleLimitError
 from reactive_harness.executor import Executor, HookJob
 from reactive_harness.records import BagChange, HookRecord, ToolCall
-from reactive_harness.state import ModelState, PendingHook, UnitState
+from reactive_harness.state import ModelState, PendingHook, RelationState, UnitState
 from reactive_harness.tools import ActionState, Fault, HookSession, Reply, Request, run_tool
 from reactive_harness.unitstate import read_flags
 
@@ -50,6 +50,8 @@ class Engine:
         self.socket_address = socket_address
         self.extra_env = dict(extra_env)
         self.base_path = base_path
+        #: Directories put on every hook's PATH after the hook tools, before ``base_path``.
+        self.extra_path: list[Path] = []
         self.fail_fast = fail_fast
         self.hook_timeout = hook_timeout
         self.track_flags = track_flags
@@ -59,6 +61,8 @@ class Engine:
         self._lock = threading.Lock()
         self._cursor = -1
         self._counter = 0
+        #: Called when a unit enters a relation's scope (the model creates subordinate units).
+        self.on_enter_scope: Callable[[UnitState, RelationState], None] | None = None
 
     # -- the hook-tool side ----------------------------------------------------------------
     def handle(self, request: Request) -> Reply | None:
@@ -155,7 +159,7 @@ class Engine:
         major, minor, patch = self.state.juju_version
         charm_dir = str(unit.charm_dir)
         env = {
-            "PATH": f"{self.tools_dir}:{self.base_path}",
+            "PATH": ":".join([str(self.tools_dir), *map(str, self.extra_path), self.base_path]),
             "LANG": "C.UTF-8",
             "JUJU_CONTEXT_ID": context_id,
             "JUJU_AGENT_SOCKET_ADDRESS": self.socket_address,
@@ -168,8 +172,8 @@ class Engine:
             "JUJU_MODEL_NAME": self.state.name,
             "JUJU_MODEL_UUID": self.state.uuid,
             "JUJU_VERSION": f"{major}.{minor}.{patch}",
-            "JUJU_MACHINE_ID": str(unit.number),
-            "JUJU_PRINCIPAL_UNIT": "",
+            "JUJU_MACHINE_ID": str(self.state.units[unit.machine_key].number),
+            "JUJU_PRINCIPAL_UNIT": unit.principal or "",
             "JUJU_AVAILABILITY_ZONE": "",
             "JUJU_AGENT_CA_CERT": "",
             "UNIT_STATE_DB": str(unit.state_db),
@@ -182,6 +186,8 @@ class Engine:
             env["JUJU_REMOTE_APP"] = pending.remote_app or rel.remote_app(unit.app)
             if pending.departing_unit:
                 env["JUJU_DEPARTING_UNIT"] = pending.departing_unit
+        if pending.storage_id is not None:
+            env["JUJU_STORAGE_ID"] = pending.storage_id
         env.update(self.extra_env)
         return env
 
@@ -197,6 +203,8 @@ class Engine:
         if pending.kind == "created":
             view.created = True
             sequences.enter_scope(self.state, unit, rel, self._scope_settings(unit))
+            if self.on_enter_scope is not None and unit.name in rel.scope:
+                self.on_enter_scope(unit, rel)
         elif pending.kind == "joined" and pending.remote_unit:
             view.members.add(pending.remote_unit)
         elif pending.kind == "departed" and pending.remote_unit:

@@ -54,6 +54,29 @@ class Unit:
         return self.model.core.state.units[self.name].charm_dir
 
     @property
+    def principal(self) -> Unit | None:
+        """The principal unit of a subordinate unit (``None`` for a principal)."""
+        name = self.model.core.state.units[self.name].principal
+        return Unit(self.model, name) if name else None
+
+    @property
+    def subordinates(self) -> list[Unit]:
+        """The live subordinate units of a principal unit."""
+        state = self.model.core.state
+        return [Unit(self.model, u.name) for u in state.subordinates_of(state.units[self.name])]
+
+    @property
+    def removed(self) -> bool:
+        """Whether the unit has been removed (its ``remove`` hook ran)."""
+        return self.model.core.state.units[self.name].removed
+
+    @property
+    def storage(self) -> dict[str, Path]:
+        """The unit's storage instances: id (``data/0``) -> location."""
+        state = self.model.core.state
+        return {sid: state.storage[sid].location for sid in state.units[self.name].storage}
+
+    @property
     def is_leader(self) -> bool:
         """Whether the unit is its application's leader."""
         return self.model.core.state.apps[self.app.name].leader == self.name

@@ -207,30 +207,32 @@ class Model:
         charm_dir: str | os.PathLike[str],
         name: str | None = None,
         *,
-        num_units: int = 1,
+        num_units: int | None = None,
         config: Mapping[str, Any] | None = None,
+        resources: Mapping[str, str | os.PathLike[str]] | None = None,
+        storage: Mapping[str, int] | None = None,
         settle: bool = True,
     ) -> Application:
-        """Deploy a charm directory as an application.
+        """Deploy a charm directory (``resources``: name -> file) as an application.
 
-        Each unit gets its own copy of the charm and runs ``install``, peer
-        ``-relation-created``, ``leader-elected`` (unit 0) or ``leader-settings-changed``,
-        ``config-changed`` and ``start``.
+        Each unit gets a copy of the charm and runs ``<store>-storage-attached`` (``storage``:
+        instances per store), ``install``, peer ``-relation-created``, ``leader-elected`` (unit 0)
+        or ``leader-settings-changed``, ``config-changed``, ``start``. No unit for a subordinate.
 
         Raises:
             CharmError: The charm directory is unusable.
             ConfigError: ``config`` does not fit config.yaml.
-            HarnessError: The name is taken or invalid.
+            HarnessError: Bad name, units for a subordinate, unknown resource or store.
         """
-        app = operations.deploy(self.core, charm_dir, name, num_units, config)
+        app = operations.deploy(self.core, charm_dir, name, num_units, config, resources, storage)
         self._maybe_settle(settle)
         return Application(self, app.name)
 
     def add_unit(self, app: AppRef, count: int = 1, *, settle: bool = True) -> list[Unit]:
-        """Add units to an application; they join its existing relations.
+        """Add units to an application; they join its existing relations (and get subordinates).
 
         Raises:
-            UnknownApplicationError: No such application.
+            UnknownApplicationError: No such application (``HarnessError``: a subordinate).
         """
         added = operations.add_units(self.core, self._app(app), count)
         self._maybe_settle(settle)
@@ -240,10 +242,11 @@ class Model:
         """Remove a unit: ``-departed``/``-broken`` for its relations, then ``stop``, ``remove``.
 
         The remaining units get ``-departed`` for it. A removed leader is replaced by the
-        lowest live unit, which runs ``leader-elected``.
+        lowest live unit, which runs ``leader-elected``. Subordinates go with their principal.
 
         Raises:
             UnknownUnitError: No such unit.
+            HarnessError: The unit is a subordinate (remove its principal or the relation).
         """
         operations.remove_unit(self.state, self._unit(unit))
         self._maybe_settle(settle)
@@ -267,6 +270,8 @@ class Model:
 
     def unrelate(self, relation: RelationRef, *, settle: bool = True) -> None:
         """Remove a relation: each unit runs ``-departed`` per remote unit, then ``-broken``.
+
+        The last container-scoped relation to a principal takes its subordinate units along.
 
         Raises:
             UnknownRelationError: No such relation.

@@ -12,6 +12,11 @@ Installed with this distribution, pytest loads it by itself (entry point ``pytes
 * ``make_charm``: ``make_charm("name", provides={"ep": "iface"}, hooks={"install": "..."})``
   writes a small hook-level charm (bash hooks unless they start with ``#!``) for tests of
   the emulator itself or of a scripted peer.
+* ``system_tool_stubs``: logging fakes of ``apt-get``, ``apt-cache``, ``dpkg-query``,
+  ``snap``, ``systemctl``, ``service`` and ``add-apt-repository`` on the hooks' ``PATH`` of
+  ``model`` (a :class:`~reactive_harness.SystemToolStubs`): ``stubs.calls("apt-get")`` lists
+  the arguments of each call; ``stubs.fail("apt-get", 100, "E: ...")`` makes a tool fail.
+  Only tests that ask for the fixture get the fakes.
 
 Settings (``pytest.ini``, ``pyproject.toml``'s ``[tool.pytest.ini_options]``), paths relative
 to the rootdir:
@@ -38,8 +43,9 @@ import yaml
 
 from reactive_harness.build import CharmBuilder, default_cache_dir
 from reactive_harness.model import Model
+from reactive_harness.stubs import SystemToolStubs
 
-__all__ = ["build_charm", "charm_builder", "make_charm", "model"]
+__all__ = ["build_charm", "charm_builder", "make_charm", "model", "system_tool_stubs"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -126,6 +132,19 @@ def model(tmp_path: Path, pytestconfig: pytest.Config, _reactive_venvs: Path) ->
     share = bool(pytestconfig.getini("reactive_share_venv"))
     with Model(tmp_path / "model", share_venv=share, cache_dir=_reactive_venvs) as m:
         yield m
+
+
+@pytest.fixture
+def system_tool_stubs(model: Model, tmp_path: Path) -> SystemToolStubs:
+    """Logging fakes of the system tools, on the ``PATH`` of ``model``'s hooks.
+
+    Each fake (``apt-get``, ``apt-cache``, ``dpkg-query``, ``snap``, ``systemctl``,
+    ``service``, ``add-apt-repository``) records its call and exits 0. Read the calls with
+    ``system_tool_stubs.calls("apt-get")`` (one argument list per call) or ``.records``
+    (with the unit and hook); make a tool fail with ``.fail(tool, exit_code, stderr)`` or
+    print something with ``.respond(tool, stdout)``; fake another tool with ``.add(name)``.
+    """
+    return SystemToolStubs(tmp_path / "system-tool-stubs").install(model)
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """Match two ``app[:endpoint]`` arguments to a pair of endpoints, as ``juju integrate`` does.
 
 A provides endpoint relates to a requires endpoint of the same interface; peers are never
-related by hand. When an endpoint is not named, exactly one candidate must fit.
+related by hand. When an endpoint is not named, exactly one candidate must fit; as in Juju,
+explicitly declared endpoints win over the implicit ``juju-info`` one every charm provides, so
+``sub:juju-info principal:juju-info`` names it when it is wanted. A relation is container-scoped
+when either endpoint is (then at least one application must be a subordinate).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ def _split(state: ModelState, text: str) -> tuple[str, str | None]:
     if endpoint:
         spec = state.apps[app].charm.endpoints.get(endpoint)
         if spec is None:
-            declared = ", ".join(sorted(state.apps[app].charm.endpoints)) or "none"
+            endpoints = state.apps[app].charm.endpoints.values()
+            declared = ", ".join(sorted(e.name for e in endpoints if not e.implicit)) or "none"
             raise UnknownEndpointError(
                 f"application {app!r} has no endpoint {endpoint!r} (declared: {declared})"
             )
@@ -82,6 +86,9 @@ def resolve_endpoints(
             and sa.interface == sb.interface
             and _COUNTERPART.get(sa.role) == sb.role
         ]
+        explicit = [(x, y) for x, y in pairs if not (x.implicit or y.implicit)]
+        if explicit:
+            pairs = explicit
         if not pairs:
             raise InterfaceMismatchError(f"no matching endpoints between {a!r} and {b!r}")
         if len(pairs) > 1:
@@ -99,11 +106,20 @@ def _check_new(state: ModelState, end_a: RelationEnd, end_b: RelationEnd) -> Non
     for rel in live:
         if {str(e) for e in rel.ends} == {str(end_a), str(end_b)}:
             raise HarnessError(f"relation {end_a} {end_b} already exists (#{rel.id})")
+    container = "container" in (end_a.endpoint.scope, end_b.endpoint.scope)
+    subordinates = [e for e in (end_a, end_b) if state.apps[e.app].charm.subordinate]
+    if container and not subordinates:
+        # juju state AddRelation, word for word.
+        raise InterfaceMismatchError(
+            f'cannot add relation "{end_a} {end_b}": container scoped relation requires at '
+            "least one subordinate application"
+        )
+    if container and len(subordinates) == 2:
+        raise HarnessError(
+            f'cannot add relation "{end_a} {end_b}": container-scoped relations between two '
+            "subordinates are not emulated"
+        )
     for end in (end_a, end_b):
-        if end.endpoint.scope == "container":
-            raise HarnessError(
-                f"cannot relate {end}: container-scoped relations (subordinates) are not emulated"
-            )
         limit = end.endpoint.limit
         used = sum(1 for rel in live if any(str(e) == str(end) for e in rel.ends))
         if isinstance(limit, int) and used >= limit:

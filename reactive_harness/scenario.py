@@ -73,8 +73,12 @@ def _need(arg: Any, key: str, step: str) -> Any:
 def _deploy(model: Model, arg: Any, base: Path) -> None:
     spec: dict[str, Any] = {"charm": arg} if isinstance(arg, str) else arg
     charm = base / str(_need(spec, "charm", "deploy"))
+    units = spec.get("units")
     model.deploy(
-        charm, spec.get("name"), num_units=int(spec.get("units", 1)), config=spec.get("config")
+        charm,
+        spec.get("name"),
+        num_units=None if units is None else int(units),
+        config=spec.get("config"),
     )
 
 

@@ -3,9 +3,10 @@
 Each unit has its own queue; these functions add to the queues as Juju's uniter would decide
 from the model's state (``worker/uniter/relation`` and the hook order in juju's ``hook.md``):
 
-* start-up: ``install``, ``<endpoint>-relation-created`` for each relation the application is
-  in (peers included), ``leader-elected`` or ``leader-settings-changed``, ``config-changed``,
-  ``start``;
+* start-up: ``<store>-storage-attached`` per storage instance attached at deploy (before
+  ``install``, as juju's ``hook.md`` says), ``install``, ``<endpoint>-relation-created`` for
+  each relation the application is in (peers included), ``leader-elected`` or
+  ``leader-settings-changed``, ``config-changed``, ``start``;
 * a unit enters a relation's scope when its ``-relation-created`` runs; every unit already in
   scope on the other side (or a peer) then gets ``-joined`` and ``-changed`` for it, and it
   gets the same for each of them (after its ``start``);
@@ -15,7 +16,11 @@ from the model's state (``worker/uniter/relation`` and the hook order in juju's 
 * a ``-changed`` (or ``config-changed``...) already queued and not started is not queued twice:
   the uniter runs one hook for the latest state, not one per change;
 * teardown: ``-departed`` for each remote unit seen, then ``-broken``; a leaving unit then runs
-  ``stop`` and ``remove``. Hooks queued for a unit that left before they ran are dropped.
+  ``<store>-storage-detaching`` per storage instance, ``stop`` and ``remove``. Hooks queued for a
+  unit that left before they ran are dropped;
+* container-scoped relations (subordinates): a unit only ever sees the remote units in its own
+  container (its principal, or its subordinates), and a subordinate unit takes no part in a
+  container relation of another principal application (juju ``RelationUnit.Valid``).
 """
 
 from __future__ import annotations
@@ -79,9 +84,11 @@ def join_relation(state: ModelState, unit: UnitState, rel: RelationState) -> Non
 def start_unit(state: ModelState, unit: UnitState) -> None:
     """Queue a new unit's start-up hooks."""
     app = state.apps[unit.app]
+    for storage_id in unit.storage:
+        enqueue(unit, PendingHook("storage-attached", storage_id=storage_id))
     enqueue(unit, PendingHook("install"))
     for rel in state.relations_of(app.name):
-        if not rel.dying:
+        if not rel.dying and state.can_join(unit, rel):
             join_relation(state, unit, rel)
     enqueue(
         unit,
@@ -97,6 +104,8 @@ def _peers_in_scope(state: ModelState, rel: RelationState, unit: UnitState) -> l
     for name in sorted(rel.scope):
         other = state.units[name]
         if other.name == unit.name or other.dying or other.removed:
+            continue
+        if rel.container and not state.co_located(unit, other):
             continue
         if rel.is_peer or other.app != unit.app:
             out.append(other)
@@ -183,7 +192,8 @@ def depart_unit(state: ModelState, unit: UnitState, rel: RelationState) -> None:
     if view is None:
         return
     _drop(unit, rel.id)
-    for member in sorted(view.members):
+    departing = {hook.remote_unit for hook in _queued(unit, rel.id, "departed")}
+    for member in sorted(view.members - departing):
         enqueue(unit, PendingHook("departed", rel.id, member, member.split("/")[0], unit.name))
     view.known = set(view.members)
     enqueue(unit, PendingHook("broken", rel.id, remote_app=rel.remote_app(unit.app)))

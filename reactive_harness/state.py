@@ -8,6 +8,7 @@ operation changes).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "PendingHook",
     "RelationEnd",
     "RelationState",
+    "StorageInstance",
     "UnitRelationView",
     "UnitState",
 ]
@@ -40,6 +42,13 @@ class AppState:
     leader_settings: dict[str, str] = field(default_factory=dict)
     status: Status = field(default_factory=Status)
     next_unit: int = 0
+    resources: dict[str, Path] = field(default_factory=dict)
+    storage_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def subordinate(self) -> bool:
+        """Whether the application's charm is a subordinate."""
+        return self.charm.subordinate
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,17 @@ class RelationState:
     scope: set[str] = field(default_factory=set)
     dying: bool = False
     removed: bool = False
+    since: float = field(default_factory=time.time)
 
     @property
     def is_peer(self) -> bool:
         """Whether this is a peer relation."""
         return len(self.ends) == 1
+
+    @property
+    def container(self) -> bool:
+        """Whether the relation is container-scoped (either endpoint is, so both are)."""
+        return any(end.endpoint.scope == "container" for end in self.ends)
 
     @property
     def interface(self) -> str:
@@ -133,9 +148,16 @@ class PendingHook:
     remote_unit: str | None = None
     remote_app: str | None = None
     departing_unit: str | None = None
+    storage_id: str | None = None
 
     def hook_name(self, endpoint: str | None) -> str:
-        """Return the hook's name (``<endpoint>-relation-<kind>`` for relation hooks)."""
+        """Return the hook's name (``<endpoint>-relation-<kind>`` for relation hooks).
+
+        Storage hooks (``storage-attached``, ``storage-detaching``) are named after the store:
+        ``<name>-storage-attached``.
+        """
+        if self.storage_id is not None:
+            return f"{self.storage_id.partition('/')[0]}-{self.kind}"
         if self.relation_id is None:
             return self.kind
         return f"{endpoint}-relation-{self.kind}"
@@ -153,6 +175,7 @@ class UnitState:
     queue: deque[PendingHook] = field(default_factory=deque)
     views: dict[int, UnitRelationView] = field(default_factory=dict)
     status: Status = field(default_factory=Status)
+    status_since: float = field(default_factory=time.time)
     workload_version: str = ""
     ports: set[tuple[str, int, int]] = field(default_factory=set)
     log: list[LogLine] = field(default_factory=list)
@@ -160,6 +183,13 @@ class UnitState:
     error_hook: PendingHook | None = None
     dying: bool = False
     removed: bool = False
+    principal: str | None = None
+    storage: list[str] = field(default_factory=list)
+
+    @property
+    def machine_key(self) -> str:
+        """The unit whose machine (container) this unit runs on: its principal, or itself."""
+        return self.principal or self.name
 
     @property
     def charm_dir(self) -> Path:
@@ -173,6 +203,16 @@ class UnitState:
 
 
 @dataclass
+class StorageInstance:
+    """A storage instance attached to a unit (``data/0``)."""
+
+    id: str
+    kind: str
+    location: Path
+    unit: str
+
+
+@dataclass
 class ModelState:
     """Everything in one model."""
 
@@ -183,10 +223,30 @@ class ModelState:
     units: dict[str, UnitState] = field(default_factory=dict)
     relations: dict[int, RelationState] = field(default_factory=dict)
     next_relation_id: int = 0
+    storage: dict[str, StorageInstance] = field(default_factory=dict)
+    next_storage: dict[str, int] = field(default_factory=dict)
 
     def live_units(self, app: str) -> list[UnitState]:
         """Return the units of ``app`` that are not removed, in creation order."""
         return [self.units[name] for name in self.apps[app].units if not self.units[name].removed]
+
+    def co_located(self, a: UnitState, b: UnitState) -> bool:
+        """Whether two units run in the same container (a principal and its subordinates)."""
+        return a.machine_key == b.machine_key
+
+    def can_join(self, unit: UnitState, rel: RelationState) -> bool:
+        """Whether ``unit`` takes part in ``rel`` at all.
+
+        A subordinate unit takes part in a container-scoped relation only if its own principal's
+        application is in it (juju ``RelationUnit.Valid``); other relations take every unit.
+        """
+        if not rel.container or unit.principal is None:
+            return True
+        return self.units[unit.principal].app in rel.apps()
+
+    def subordinates_of(self, unit: UnitState) -> list[UnitState]:
+        """Return the live subordinate units of a principal unit."""
+        return [u for u in self.units.values() if u.principal == unit.name and not u.removed]
 
     def relations_of(self, app: str) -> list[RelationState]:
         """Return the relations ``app`` takes part in, by id."""

@@ -9,7 +9,9 @@ are printed as ``ERROR <message>`` (juju/cmd ``WriteError``).
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,10 +181,26 @@ class _GoYamlDumper(yaml.SafeDumper):
     """Dump YAML close to go-yaml: block style, ``|`` for multi-line text, quoted look-alikes."""
 
 
+# The timestamps go-yaml reads back as timestamps (so quotes); PyYAML reads more of them.
+_GO_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+    r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$"
+)
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if value and not isinstance(yaml.safe_load(value), str):
+    try:
+        loaded = yaml.safe_load(value) if value else value
+    except yaml.YAMLError:
+        loaded = None
+    if isinstance(loaded, datetime.date) and _GO_TIMESTAMP.match(value) is None:
+        # Plain in go-yaml (2006-01-02 15:04:05Z); tagged as PyYAML reads it, so it is
+        # written plain and untagged.
+        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
+    if value and not isinstance(loaded, str):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
@@ -190,31 +208,36 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _GoYamlDumper.add_representer(str, _represent_str)
 
 
-def _go_json(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _go_json(value: Any, sort_keys: bool = True) -> str:
+    text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
     # Go's encoding/json escapes these even outside HTML.
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _yaml(value: Any) -> str:
+def _yaml(value: Any, sort_keys: bool = True) -> str:
     text = yaml.dump(
-        value, Dumper=_GoYamlDumper, default_flow_style=False, allow_unicode=True, sort_keys=True
+        value,
+        Dumper=_GoYamlDumper,
+        default_flow_style=False,
+        allow_unicode=True,
+        sort_keys=sort_keys,
     )
     if text.endswith("\n...\n"):
         text = text[: -len("...\n")]
     return text.rstrip("\n") + "\n"
 
 
-def format_value(value: Any, fmt: str) -> bytes:
+def format_value(value: Any, fmt: str, *, sort_keys: bool = True) -> bytes:
     """Format a tool's result as juju/cmd does for ``json``, ``yaml`` or ``smart``.
 
     ``smart``: nothing for ``None``; text as is; ``True``/``False`` for booleans; one line
-    per item for lists of text; YAML otherwise.
+    per item for lists of text; YAML otherwise. Go sorts map keys but keeps a struct's fields
+    in their declared order: pass ``sort_keys=False`` with mappings built in that order.
     """
     if fmt == "json":
-        return (_go_json(value) + "\n").encode()
+        return (_go_json(value, sort_keys) + "\n").encode()
     if value is None:
         return b""
     if fmt == "smart":
@@ -224,12 +247,14 @@ def format_value(value: Any, fmt: str) -> bytes:
             return f"{value}\n".encode()
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return ("".join(f"{item}\n" for item in value)).encode()
-    return _yaml(value).encode()
+    return _yaml(value, sort_keys).encode()
 
 
-def write_output(options: dict[str, Any], value: Any, cwd: str) -> Reply:
+def write_output(
+    options: dict[str, Any], value: Any, cwd: str, *, sort_keys: bool = True
+) -> Reply:
     """Return the reply printing ``value`` with ``--format`` (or writing it to ``--output``)."""
-    data = format_value(value, options.get("format") or "smart")
+    data = format_value(value, options.get("format") or "smart", sort_keys=sort_keys)
     target = options.get("output") or ""
     if target:
         Path(cwd, target).write_bytes(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reactive_harness.tools import action, relation, unit
+from reactive_harness.tools import action, deployment, relation, unit
 from reactive_harness.tools.base import HelpRequestedError, Reply, ToolError
 from reactive_harness.tools.session import HookSession
 
@@ -20,6 +20,8 @@ TOOLS: dict[str, ToolHandler] = {
     "application-version-set": unit.application_version_set,
     "close-port": unit.close_port,
     "config-get": unit.config_get,
+    "credential-get": deployment.credential_get,
+    "goal-state": deployment.goal_state,
     "is-leader": unit.is_leader,
     "juju-log": unit.juju_log,
     "leader-get": unit.leader_get,
@@ -31,8 +33,11 @@ TOOLS: dict[str, ToolHandler] = {
     "relation-ids": relation.relation_ids,
     "relation-list": relation.relation_list,
     "relation-set": relation.relation_set,
+    "resource-get": deployment.resource_get,
     "status-get": unit.status_get,
     "status-set": unit.status_set,
+    "storage-get": deployment.storage_get,
+    "storage-list": deployment.storage_list,
     "unit-get": unit.unit_get,
 }
 

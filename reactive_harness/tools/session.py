@@ -172,13 +172,17 @@ class HookSession:
 
         Raises:
             ToolError: ``permission denied`` for a unit outside the relation (or on the same
-                side of a non-peer relation).
+                side of a non-peer relation, or outside the unit's container on a
+                container-scoped relation).
         """
         if unit_name == self.unit.name:
             return self.local_unit_bag(rid)
         rel = self.state.relations[rid]
         other_app = unit_name.split("/")[0]
         ok = other_app in rel.apps() and (rel.is_peer or other_app != self.unit.app)
+        if ok and rel.container:  # only the units of its own container
+            other = self.state.units.get(unit_name)
+            ok = other is not None and self.state.co_located(self.unit, other)
         if not ok or unit_name not in rel.unit_bags:
             raise ToolError("permission denied")
         key = (rid, unit_name, False)

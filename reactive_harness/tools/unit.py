@@ -12,6 +12,7 @@ the leader``, ``this unit is not the leader``,
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from reactive_harness.records import LogLine, Status
@@ -207,6 +208,7 @@ def status_set(ctx: HookSession, args: list[str], cwd: str, stdin: bytes) -> Rep
         ctx.app.status = Status(rest[0], message)
     else:
         ctx.unit.status = Status(rest[0], message)
+        ctx.unit.status_since = time.time()
     return Reply()
 
 

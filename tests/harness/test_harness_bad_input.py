@@ -173,10 +173,12 @@ def test_endpoint_limit_is_enforced(model, make_charm, tmp_path):
         model.relate("a", "c")
 
 
-def test_subordinates_are_refused_not_faked(model, make_charm):
+def test_a_subordinate_needs_a_container_scoped_requires(model, make_charm):
+    # Subordinates are emulated (test_subordinates.py); one without a container-scoped
+    # requires endpoint is refused as juju/charm refuses it.
     charm = make_charm("s", requires={"host": "juju-info"})
     (charm / "metadata.yaml").write_text(
         (charm / "metadata.yaml").read_text() + "subordinate: true\n"
     )
-    with pytest.raises(CharmError, match="subordinate charms are not emulated"):
+    with pytest.raises(CharmError, match='subordinate charm "s" lacks "requires" relation'):
         model.deploy(charm)
