@@ -273,9 +273,12 @@ def _actions(path: Path) -> dict[str, ActionSpec]:
     return actions
 
 
-def content_hash(directory: Path) -> str:
-    """Return a short hash of the files under ``directory`` (names and contents)."""
+def content_hash(directory: Path, *extra: Path) -> str:
+    """Return a short hash of the files under ``directory`` and of ``extra`` files."""
     digest = hashlib.sha256()
+    for path in extra:
+        digest.update(b"\0" + path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"")
     if directory.is_dir():
         for root, dirs, files in os.walk(directory):
             dirs.sort()
@@ -330,7 +333,9 @@ def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
         extra_bindings=tuple(str(b) for b in bindings),
         options=_options(root / "config.yaml"),
         actions=_actions(root / "actions.yaml"),
-        content_hash=content_hash(root / "wheelhouse"),
+        # What the bootstrap installs depends on the wheelhouse and on layer.yaml's options
+        # (packages, use_venv...): charms that differ there must not share a venv.
+        content_hash=content_hash(root / "wheelhouse", root / "layer.yaml"),
         subordinate=subordinate,
         resources=_resources(meta, str(meta_path)),
         storage=_storage(meta, str(meta_path)),
