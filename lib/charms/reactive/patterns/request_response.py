@@ -16,7 +16,6 @@ set when there is no request, and ``delete()`` removes a request or response.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, ClassVar
 
 from charms.reactive import _runtime, flags
@@ -172,6 +171,8 @@ class BaseRequest(_FieldHolder):
     @classmethod
     def create(cls, relation: Relation, **fields: Any) -> BaseRequest:
         """Create a request on ``relation`` (``request_id`` defaults to a new uuid)."""
+        import uuid  # lazily: uuid imports platform, which every hook would pay for
+
         request_id = str(fields.pop("request_id", None) or uuid.uuid4())
         relation.to_publish[f"request_{request_id}"] = {**fields, "request_id": request_id}
         request = cls(relation, request_id)
