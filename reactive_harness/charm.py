@@ -7,6 +7,7 @@ Everything is checked when a charm is deployed, so a malformed file fails with a
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -273,12 +274,9 @@ def _actions(path: Path) -> dict[str, ActionSpec]:
     return actions
 
 
-def content_hash(directory: Path, *extra: Path) -> str:
-    """Return a short hash of the files under ``directory`` and of ``extra`` files."""
-    digest = hashlib.sha256()
-    for path in extra:
-        digest.update(b"\0" + path.name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"")
+def content_hash(directory: Path, extra: bytes = b"") -> str:
+    """Return a short hash of the files under ``directory`` (names and contents) and ``extra``."""
+    digest = hashlib.sha256(extra)
     if directory.is_dir():
         for root, dirs, files in os.walk(directory):
             dirs.sort()
@@ -287,6 +285,19 @@ def content_hash(directory: Path, *extra: Path) -> str:
                 digest.update(str(path.relative_to(directory)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _bootstrap_options(layer_yaml: Path) -> bytes:
+    """The base layer's options in a built charm's layer.yaml (``basic`` or ``reactive-base``)."""
+    try:
+        data = yaml.safe_load(layer_yaml.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return b""
+    options = data.get("options") if isinstance(data, dict) else None
+    if not isinstance(options, dict):
+        return b""
+    base = {name: options[name] for name in ("basic", "reactive-base") if name in options}
+    return json.dumps(base, sort_keys=True, default=str).encode()
 
 
 def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
@@ -333,9 +344,9 @@ def load_charm(path: str | os.PathLike[str]) -> CharmSpec:
         extra_bindings=tuple(str(b) for b in bindings),
         options=_options(root / "config.yaml"),
         actions=_actions(root / "actions.yaml"),
-        # What the bootstrap installs depends on the wheelhouse and on layer.yaml's options
+        # What the bootstrap installs depends on the wheelhouse and on the base layer's options
         # (packages, use_venv...): charms that differ there must not share a venv.
-        content_hash=content_hash(root / "wheelhouse", root / "layer.yaml"),
+        content_hash=content_hash(root / "wheelhouse", _bootstrap_options(root / "layer.yaml")),
         subordinate=subordinate,
         resources=_resources(meta, str(meta_path)),
         storage=_storage(meta, str(meta_path)),

@@ -18,7 +18,7 @@ from helpers.build import REPO
 from reactive_harness import Model
 from reactive_harness.build import CharmBuilder
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.e2e]
 
 MYSTATUS_LIB = """\
 from charmhelpers.core import hookenv

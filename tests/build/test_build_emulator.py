@@ -13,7 +13,7 @@ import pytest
 
 from reactive_harness import Model
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.e2e]
 
 
 @pytest.fixture

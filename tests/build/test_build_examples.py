@@ -194,6 +194,7 @@ def test_built_endpoint_interface_ships_every_module_of_its_layer(built):
     assert urls == ["layer:reactive-base", "dbclient", "interface:dbaas", "interface:http"]
 
 
+@pytest.mark.e2e
 def test_built_dbclient_gets_a_database_from_built_dbserver_in_the_emulator(built, venv_cache):
     """Both built charms, bootstrapped offline: the Endpoint layer works in a real build."""
     with Model(share_venv=True, cache_dir=venv_cache) as model:

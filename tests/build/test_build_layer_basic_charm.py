@@ -26,7 +26,7 @@ from reactive_harness import Model, SystemToolStubs
 from reactive_harness.build import CharmBuilder
 from reactive_harness.errors import UnknownUnitError
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.e2e]
 
 MYSTATUS_LIB = """\
 from charmhelpers.core import hookenv

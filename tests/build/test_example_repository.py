@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 
+import pytest
+
 from helpers.build import REPO
 
 GUIDE = REPO / "docs" / "testing-your-charm.md"
@@ -35,6 +37,7 @@ def test_the_guide_shows_the_example_repository_as_it_is():
         assert (EXAMPLE / path).read_text() == text, path
 
 
+@pytest.mark.e2e
 def test_a_charm_repository_written_from_the_guide_passes_its_own_tests(tmp_path):
     make_dirs, run = guide_commands()
     script = [*make_dirs]
