@@ -33,8 +33,8 @@ from reactive_harness.inprocess import InProcessExecutor
 SCOPE = {"u": "unit", "s": "service", "g": "global", "c": "pool", "ring": "unit"}
 REMOTES = ("beta", "gamma")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
-#: Sequences of the normal run (fits ~2-3 minutes on 2 idle cores).
-NORMAL_EXAMPLES = 120
+#: Sequences of the normal run (about a minute on 2 idle cores; the long mode fuzzes for real).
+NORMAL_EXAMPLES = 60
 STEPS = int(os.environ.get("FUZZ_STEPS", "12"))
 #: Figures for the report.
 STATS = {"sequences": 0, "steps": 0, "hooks": 0}
