@@ -26,9 +26,9 @@ REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 CACHE_DIR: Final = REPO_ROOT / ".cache"
 
 
-def builder(*, stage: bool = True) -> CharmBuilder:
+def builder(*, stage: bool = True, base: Path | None = None) -> CharmBuilder:
     """Return the builder of this repository (its cache, this interpreter)."""
-    return CharmBuilder(CACHE_DIR, stage_base=stage)
+    return CharmBuilder(CACHE_DIR, stage_base=stage, base=base)
 
 
 def build_charm(
@@ -37,6 +37,7 @@ def build_charm(
     *,
     log_level: str = "WARNING",
     stage: bool = True,
+    base: Path | None = None,
 ) -> Path:
     """Build one charm layer with charm-build, with no network; return the built charm dir.
 
@@ -47,12 +48,13 @@ def build_charm(
         log_level: charm-build's ``--log-level``.
         stage: Offer the repository through a directory of symlinks minus caches (fast);
             False: through a plain symlink to it, exactly as the README tells users.
+        base: The base layer's directory (default: this repository).
 
     Raises:
         CharmBuildError: charm-build exited non-zero (200 = proof errors, 1 = build error),
             or charm-tools could not be installed.
     """
-    return builder(stage=stage).build(layer_dir, output_dir, log_level=log_level)
+    return builder(stage=stage, base=base).build(layer_dir, output_dir, log_level=log_level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ Usage: ``python -m devtools.reference [--venv DIR]`` prints the venv's python.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import subprocess
 import sys
 import venv
@@ -53,6 +54,17 @@ def ensure_reference_venv(path: Path | None = None) -> Path:
     wanted = "\n".join(REFERENCE_PACKAGES)
     if marker.exists() and marker.read_text() == wanted:
         return python
+    # Parallel test workers may ask at once: one creates it, the others wait and reuse it.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f"{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (marker.exists() and marker.read_text() == wanted):
+            _create(target, python, wanted)
+    return python
+
+
+def _create(target: Path, python: Path, wanted: str) -> None:
+    marker = target / _MARKER
     venv.EnvBuilder(with_pip=True, clear=True).create(target)
     proc = subprocess.run(
         [
@@ -88,7 +100,6 @@ def ensure_reference_venv(path: Path | None = None) -> Path:
     if check.returncode != 0:
         raise RuntimeError(f"the reference venv does not import:\n{check.stderr}")
     marker.write_text(wanted)
-    return python
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,6 +96,7 @@ class CharmBuilder:
             binary wheels in built charms (default: this one).
         stage_base: Offer the base layer through a directory of symlinks to its entries minus
             caches and venvs (fast); False offers a plain symlink to it, as a user would.
+        base: The reactive base layer's directory (default :func:`base_layer`).
     """
 
     def __init__(
@@ -106,13 +107,26 @@ class CharmBuilder:
         interfaces_dirs: Sequence[Path | str] = (),
         python: str | None = None,
         stage_base: bool = True,
+        base: Path | str | None = None,
     ) -> None:
+        self._base = Path(base).absolute() if base is not None else None
         self.cache_dir = Path(cache_dir or default_cache_dir()).absolute()
         self.layers_dirs = [Path(d).absolute() for d in layers_dirs]
         self.interfaces_dirs = [Path(d).absolute() for d in interfaces_dirs]
         self.python = python or sys.executable
         self.stage_base = stage_base
         self._version: str | None = None
+
+    @property
+    def base(self) -> Path:
+        """The reactive base layer's directory the charms are built on.
+
+        Raises:
+            CharmBuildError: None was given and :func:`base_layer` finds none.
+        """
+        if self._base is None:
+            self._base = base_layer()
+        return self._base
 
     # -- the tool chain ----------------------------------------------------------------------
     @property
@@ -177,7 +191,7 @@ class CharmBuilder:
         Raises:
             CharmBuildError: pip could not fetch or build a wheel (its output is kept).
         """
-        files = [base_layer() / "wheelhouse.txt", *requirements]
+        files = [self.base / "wheelhouse.txt", *requirements]
         python = str(self.ensure_tools() / "python")
         pins = self._build_venv_pins()
         digest = hashlib.sha256(self.python_version.encode())
@@ -214,10 +228,10 @@ class CharmBuilder:
         env.update(
             PATH=os.pathsep.join([str(bin_dir), env.get("PATH", "/usr/bin:/bin")]),
             CHARM_LAYERS_DIR=str(
-                layers_dir(base_layer(), LAYER_NAMES, self.layers_dirs, self.stage_base)
+                layers_dir(self.base, LAYER_NAMES, self.layers_dirs, self.stage_base)
             ),
             CHARM_INTERFACES_DIR=str(
-                interfaces_dir([*self.interfaces_dirs, base_layer() / "interfaces"])
+                interfaces_dir([*self.interfaces_dirs, self.base / "interfaces"])
             ),
             CHARM_HIDE_METRICS="1",
             PIP_NO_INDEX="1",

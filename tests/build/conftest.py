@@ -15,10 +15,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test of this directory is a build test (``-m build`` / ``-m "not build"``)."""
+    """Every test of this directory is a build test (``-m build`` / ``-m "not build"``).
+
+    Under pytest-xdist (``--dist loadgroup``) they run in one worker: the examples are
+    built once per session (:func:`built`), not once per worker.
+    """
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.build)
+            item.add_marker(pytest.mark.xdist_group("build"))
 
 
 @pytest.fixture(scope="session")

@@ -164,13 +164,55 @@ def test_built_charm_bootstraps_offline_into_a_venv(built, name, tmp_path):
     assert sorted(marker["wheelhouse"]) == sorted(p.name for p in (charm / "wheelhouse").iterdir())
 
 
+#: What a working checkout holds besides its tracked files: layer.yaml's exclude: must drop it.
+CHECKOUT_LEFTOVERS = (
+    ".venv/lib/python3/site-packages/six.py",
+    ".venv-3.12/bin/python",
+    ".cache/charm-tools-3.11/bin/charm-build",
+    ".hypothesis/examples/x",
+    ".pytest_cache/v/cache/nodeids",
+    ".mypy_cache/3.11/x.json",
+    ".ruff_cache/0.1/x",
+    ".coverage",
+    "build/webapp/metadata.yaml",
+    "wheels/x-1.0-py3-none-any.whl",
+    "lib/charms/reactive/__pycache__/bus.cpython-311.pyc",
+    "lib/charms/stray.pyc",
+    "hooks/relations/__pycache__/x.cpython-311.pyc",
+)
+
+
 def test_layer_yaml_excludes_everything_when_the_repository_itself_is_the_layer(tmp_path):
-    """Users symlink the repository as ``basic``: no staging, layer.yaml's exclude: only."""
-    charm = charmbuild.build_charm(REPO / "examples" / "db", tmp_path / "out", stage=False)
+    """Users symlink the repository as ``basic``: no staging, layer.yaml's exclude: only.
+
+    Built from a copy of the repository's tracked files with the leftovers of a working
+    checkout planted in it (charm-tools walks excluded directories too: the real checkout's
+    venvs and caches cost minutes and vary from one machine to the next).
+    """
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+    ).stdout.decode().split("\0")
+    checkout = tmp_path / "checkout"
+    for name in filter(None, tracked):
+        if (REPO / name).is_file():  # a tracked file deleted in the working tree is skipped
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, checkout / name)
+    (checkout / ".git").mkdir()
+    (checkout / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    for name in CHECKOUT_LEFTOVERS:
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text("leftover\n")
+
+    charm = charmbuild.build_charm(
+        checkout / "examples" / "db", tmp_path / "out", stage=False, base=checkout
+    )
+
     top = {p.name for p in charm.iterdir()}
     assert top <= ALLOWED_TOP_LEVEL, top - ALLOWED_TOP_LEVEL
     assert {p.name for p in (charm / "lib").iterdir()} == {"charms", "reactive_bootstrap"}
     assert not list(charm.rglob("__pycache__"))
+    assert not list(charm.rglob("*.pyc"))
+    assert not [p for p in charm.rglob("*") if p.is_file() and p.read_bytes() == b"leftover\n"]
 
 
 def test_proof_warnings_are_printed_and_the_charm_is_built(tmp_path, capsys):

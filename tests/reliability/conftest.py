@@ -29,19 +29,45 @@ def model(tmp_path: Path) -> Iterator[Model]:
         yield m
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    """Print the figures of the reliability tests that ran (faults, bad inputs, fuzzing)."""
-    figures = []
-    for module, name in (
-        ("test_transactions", "INJECTED"),
-        ("test_all_or_nothing", "TRIED"),
-        ("test_bad_environment", "TRIED"),
-        ("test_lifecycle_fuzz", "STATS"),
-    ):
-        mod = sys.modules.get(module)
-        value = getattr(mod, name, None)
+#: The figures printed at the end, per ``module.NAME``; module globals of the tests.
+FIGURES = (
+    ("test_transactions", "INJECTED"),
+    ("test_all_or_nothing", "TRIED"),
+    ("test_bad_environment", "TRIED"),
+    ("test_lifecycle_fuzz", "STATS"),
+)
+#: Figures reported by pytest-xdist's workers (the controller runs no test itself).
+_FROM_WORKERS: list[str] = []
+
+
+def _figures() -> list[str]:
+    out = []
+    for module, name in FIGURES:
+        value = getattr(sys.modules.get(module), name, None)
         if value:
-            figures.append(f"{module}.{name}: {len(value) if isinstance(value, list) else value}")
+            out.append(f"{module}.{name}: {len(value) if isinstance(value, list) else value}")
+    return out
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand this worker's figures to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["reliability_figures"] = _figures()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """In pytest-xdist's controller, collect a finished worker's figures."""
+    _FROM_WORKERS.extend(getattr(node, "workeroutput", {}).get("reliability_figures", []))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the figures of the reliability tests that ran (faults, bad inputs, fuzzing).
+
+    Under pytest-xdist, one line per worker that ran some.
+    """
+    figures = _figures() + sorted(_FROM_WORKERS)
     if figures:
         terminalreporter.write_sep("-", "reliability figures")
         for line in figures:
