@@ -1,26 +1,26 @@
 """Switching a deployed charm from charms.reactive 1.5.3 to this layer keeps its state (issue 8).
 
-The same scenario runs twice on the fixture charm (every conversation scope: unit, service,
-global, a custom string, and a unit-scoped peer relation): once on charms.reactive 1.5.3 and
-then upgraded to this layer, once on this layer all along. After the upgrade-charm hook and
-after further relation changes, the two runs must agree on what a charm carries across hooks:
-flags with their conversation lists, conversations, local data, data_changed hashes,
-only_once marks, the charm's own keys, the relation data it sent and what its bash handler
-wrote. A second test makes the upgrade to the charm that charm-build makes of the fixture
-on this layer (generated hooks, the bootstrap building each unit's venv from the wheelhouse).
+The same scenario runs on the fixture charm (every conversation scope: unit, service,
+global, a custom string, and a unit-scoped peer relation) on charms.reactive 1.5.3 and then
+upgraded to this layer, and on this layer all along (once for the module: the baseline).
+After the upgrade-charm hook and after further relation changes, the two runs must agree
+on what a charm carries across hooks: flags with their conversation lists, conversations,
+local data, data_changed hashes, only_once marks, the charm's own keys, the relation data it
+sent and what its bash handler wrote. A second test makes the upgrade to the charm that
+charm-build makes of the fixture on this layer (generated hooks, the bootstrap building each
+unit's venv from the wheelhouse).
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devtools import charmbuild
-from helpers.upgrade import CHARM, REMOTE, differences, hosts_action, snapshot
+from helpers.upgrade import CHARM, REMOTE, build, differences, hosts_action, snapshot
 from reactive_harness import Model
 
 
@@ -56,7 +56,10 @@ def phase_two(model: Model) -> dict[str, Any]:
 
 
 def run(new_model: Any, first: Path, then: Path, name: str) -> dict[str, Any]:
-    model = new_model(name)
+    return run_in(new_model(name), first, then)
+
+
+def run_in(model: Model, first: Path, then: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"action-before": phase_one(model, first)}
     out["before"] = snapshot(model)
     model.upgrade_charm("subject", then)
@@ -68,17 +71,27 @@ def run(new_model: Any, first: Path, then: Path, name: str) -> dict[str, Any]:
     return out
 
 
-@pytest.fixture
-def both_runs(new_model: Any, charms: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    # The two runs are independent models: run them side by side (hooks are processes).
-    with ThreadPoolExecutor(2) as pool:
-        upgraded = pool.submit(run, new_model, charms["ref"], charms["ours"], "upgraded")
-        ours = pool.submit(run, new_model, charms["ours"], charms["ours"], "ours")
-        return {"upgraded": upgraded.result(), "ours": ours.result()}
+@pytest.fixture(scope="module")
+def module_charms(tmp_path_factory: pytest.TempPathFactory, ref_python: Path) -> dict[str, Path]:
+    """The fixture charm for each framework, shared by this module's tests (read-only)."""
+    root = tmp_path_factory.mktemp("upgrade-charms")
+    return {fw: build(root / f"charm-{fw}", fw, ref_python) for fw in ("ref", "ours")}
 
 
-def test_upgrade_from_reference_keeps_state(both_runs: dict[str, dict[str, Any]]) -> None:
-    upgraded, ours = both_runs["upgraded"], both_runs["ours"]
+@pytest.fixture(scope="module")
+def ours_all_along(
+    tmp_path_factory: pytest.TempPathFactory, module_charms: dict[str, Path]
+) -> dict[str, Any]:
+    """The baseline both tests compare with: the scenario on this layer all along (run once)."""
+    with Model(tmp_path_factory.mktemp("model-ours")) as model:
+        return run_in(model, module_charms["ours"], module_charms["ours"])
+
+
+def test_upgrade_from_reference_keeps_state(
+    new_model: Any, module_charms: dict[str, Path], ours_all_along: dict[str, Any]
+) -> None:
+    upgraded = run(new_model, module_charms["ref"], module_charms["ours"], "upgraded")
+    ours = ours_all_along
     assert upgraded["action-before"] == ours["action-before"]
     assert json.loads(ours["action-before"]["hosts"]) == [["remote/0", "primary", "5432"]]
     for stage in ("upgraded", "final"):
@@ -101,12 +114,13 @@ def built_charm(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_upgrade_to_the_charm_build_output_keeps_state(
-    new_model: Any, charms: dict[str, Path], built_charm: Path
+    new_model: Any,
+    module_charms: dict[str, Path],
+    built_charm: Path,
+    ours_all_along: dict[str, Any],
 ) -> None:
-    with ThreadPoolExecutor(2) as pool:
-        upgraded = pool.submit(run, new_model, charms["ref"], built_charm, "built")
-        ours = pool.submit(run, new_model, charms["ours"], charms["ours"], "ours")
-        built, reference = upgraded.result(), ours.result()
+    built = run(new_model, module_charms["ref"], built_charm, "built")
+    reference = ours_all_along
     for stage in ("upgraded", "final"):
         diff = differences(built[stage], reference[stage])
         assert not diff, f"after {stage}:\n" + "\n".join(diff)
