@@ -171,8 +171,17 @@ def _teardown(model: Model, hook: str, ep: str) -> None:
     _run_until(model, hook)
 
 
-@pytest.mark.parametrize("kind", ["fail", "kill", "term"])
-@pytest.mark.parametrize("hook", ["u-relation-departed", "u-relation-broken", "g-relation-broken"])
+#: Each teardown hook failing and killed at each call; SIGTERM (handled by main(), whatever the
+#: hook: test_each_tool_call_failing_leaves_nothing_partial covers it in four hooks) in one.
+TEARDOWN_FAULTS = [
+    (hook, kind)
+    for hook in ("u-relation-departed", "u-relation-broken", "g-relation-broken")
+    for kind in ("fail", "kill", "term")
+    if kind != "term" or hook == "u-relation-broken"
+]
+
+
+@pytest.mark.parametrize(("hook", "kind"), TEARDOWN_FAULTS)
 def test_teardown_hook_failing_at_each_call_leaves_nothing_partial(
     related: Model, hook: str, kind: str
 ):
@@ -232,6 +241,8 @@ def _comparable(model: Model) -> dict[str, object]:
     for key, value in state.items():
         if key.startswith("kv ") and isinstance(value, dict):
             value.pop("reactive.last_commit", None)  # numbered per commit: retries add some
+            for cached in [k for k in value if k.startswith("reactive.notified.")]:
+                del value[cached]  # the notified view: a cache (checked by the fuzzer)
     return state
 
 
