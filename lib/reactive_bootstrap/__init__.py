@@ -58,7 +58,12 @@ from reactive_bootstrap._charm_env import (
 from reactive_bootstrap._digest import DIGEST_CACHE_NAME, MARKER_NAME, state_digest
 from reactive_bootstrap._env import activate
 from reactive_bootstrap._errors import BootstrapError
-from reactive_bootstrap._options import LayerOptions, read_layer_options, target_dir
+from reactive_bootstrap._options import (
+    LayerOptions,
+    read_layer_options,
+    read_layer_section,
+    target_dir,
+)
 from reactive_bootstrap._yaml import parse_simple_yaml
 
 __all__ = [
@@ -77,6 +82,7 @@ __all__ = [
     "install_charm_env",
     "parse_simple_yaml",
     "read_layer_options",
+    "read_layer_section",
     "state_digest",
     "target_dir",
 ]

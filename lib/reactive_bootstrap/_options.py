@@ -10,7 +10,7 @@ from typing import Final, NamedTuple
 from reactive_bootstrap._errors import BootstrapError
 from reactive_bootstrap._yaml import as_bool, parse_simple_yaml
 
-__all__ = ["LAYER_NAMES", "LayerOptions", "read_layer_options", "target_dir"]
+__all__ = ["LAYER_NAMES", "LayerOptions", "read_layer_options", "read_layer_section", "target_dir"]
 
 #: Names under which this layer may be included (``layer:<name>``), most specific first.
 LAYER_NAMES: Final = ("reactive-base", "basic")
@@ -52,21 +52,34 @@ def read_layer_options(charm_dir: Path) -> LayerOptions:
     Raises:
         BootstrapError: ``layer.yaml`` exists but cannot be parsed.
     """
+    section = read_layer_section(charm_dir)
+    return LayerOptions.from_mapping(section) if section is not None else LayerOptions()
+
+
+def read_layer_section(charm_dir: Path) -> dict[str, object] | None:
+    """Return this layer's whole section of the built charm's ``layer.yaml`` options.
+
+    Options that are not the bootstrap's (``notified_cache``) are read from here.
+    None when there is no ``layer.yaml`` or no section of this layer.
+
+    Raises:
+        BootstrapError: ``layer.yaml`` exists but cannot be parsed.
+    """
     layer_yaml = charm_dir / "layer.yaml"
     if not layer_yaml.is_file():
-        return LayerOptions()
+        return None
     try:
         data = parse_simple_yaml(layer_yaml.read_text(encoding="utf-8"))
     except ValueError as err:
         raise BootstrapError(f"cannot read {layer_yaml}: {err}") from None
     options = data.get("options") if isinstance(data, dict) else None
     if not isinstance(options, dict):
-        return LayerOptions()
+        return None
     for name in (*_manifest_base_layer(charm_dir), *LAYER_NAMES):
         section = options.get(name)
         if isinstance(section, dict):
-            return LayerOptions.from_mapping(section)
-    return LayerOptions()
+            return section
+    return None
 
 
 def target_dir(charm_dir: Path, options: LayerOptions) -> Path:

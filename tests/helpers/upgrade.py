@@ -32,9 +32,12 @@ HOOKS = ["install", "start", "config-changed", "update-status", "upgrade-charm",
 KINDS = ("created", "joined", "changed", "departed", "broken")
 
 #: Keys that are bookkeeping of one dispatch, not state a charm carries across hooks (and the
-#: record of the last commit, numbered by how many hooks of this layer committed).
+#: record of the last commit, numbered by how many hooks of this layer committed; and the
+#: notified view, a cache of what Juju said whose keys depend on what was read when: checked
+#: against Juju's own view by the lifecycle fuzzer and tests/interfaces/test_notified_view.py).
 TRANSIENT = ("reactive.dispatch.", "reactive.state_watch", "reactive.flag_set_triggers.",
-             "reactive.flag_clear_triggers.", "reactive.last_commit")  # fmt: skip
+             "reactive.flag_clear_triggers.", "reactive.last_commit",
+             "reactive.notified.")  # fmt: skip
 
 REF_HOOK = """#!{python}
 import os

@@ -54,7 +54,11 @@ def charm_dir(model: Model) -> Path:
 
 def kv(model: Model) -> dict[str, object]:
     """The unit's store, without the record of the last commit (a random serial)."""
-    return {k: v for k, v in model.unit_kv(UNIT).items() if k != "reactive.last_commit"}
+    return {
+        k: v
+        for k, v in model.unit_kv(UNIT).items()
+        if k != "reactive.last_commit" and not k.startswith("reactive.notified.")
+    }
 
 
 def committed_bag(model: Model) -> dict[str, str]:

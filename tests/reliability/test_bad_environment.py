@@ -73,12 +73,13 @@ def _fails_then_retries(
 
 
 def test_failing_hook_tool_names_command_and_stderr(related: Model):
-    related.inject_fault(UNIT, call=1, message="agent is gone")  # relation-list, the first call
+    # The first call: the bag Juju said changed (the rest comes from the notified view).
+    related.inject_fault(UNIT, call=1, message="agent is gone")
     _fails_then_retries(
         related,
         _remote_change,
         lambda: None,
-        "HookToolError: relation-list --format=json -r u:1 failed with exit code 1: "
+        "HookToolError: relation-get --format=json -r u:1 - beta/1 failed with exit code 1: "
         "ERROR agent is gone",
     )
 
@@ -91,10 +92,15 @@ FAKE_TOOLS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("tool", ["relation-list", "relation-get"])
+#: A hook that asks each tool: -joined reads the membership again, -changed the changed bag.
+HOOK_ASKING = {"relation-list": "u-relation-joined", "relation-get": "u-relation-changed"}
+
+
+@pytest.mark.parametrize("tool", sorted(HOOK_ASKING))
 @pytest.mark.parametrize("behaviour", sorted(FAKE_TOOLS))
 def test_hook_tool_misbehaving_fails_the_hook(related: Model, tmp_path, tool, behaviour):
     script, text = FAKE_TOOLS[behaviour]
+    hook = HOOK_ASKING[tool]
     fake = tmp_path / "fakebin"
     fake.mkdir()
     (fake / tool).write_text("#!/bin/sh\n" + script)
@@ -103,7 +109,7 @@ def test_hook_tool_misbehaving_fails_the_hook(related: Model, tmp_path, tool, be
     before = snapshot(related)
     record = related.exec(
         UNIT,
-        f"PATH={fake}:$PATH JUJU_HOOK_NAME=u-relation-changed hooks/u-relation-changed",
+        f"PATH={fake}:$PATH JUJU_HOOK_NAME={hook} hooks/{hook}",
         relation="subject:u beta:u",
         remote_unit="beta/0",
     )
@@ -113,7 +119,7 @@ def test_hook_tool_misbehaving_fails_the_hook(related: Model, tmp_path, tool, be
     assert snapshot(related) == before
     ok = related.exec(
         UNIT,
-        "JUJU_HOOK_NAME=u-relation-changed hooks/u-relation-changed",
+        f"JUJU_HOOK_NAME={hook} hooks/{hook}",
         relation="subject:u beta:u",
         remote_unit="beta/0",
     )

@@ -16,6 +16,7 @@ from charms.reactive._lifecycle import (
     SeriesUpgradeFlag,
     TriggerReset,
 )
+from charms.reactive._notified import NotifiedRelations
 from charms.reactive.relations import ConversationLifecycle
 
 
@@ -173,6 +174,7 @@ def test_main_registers_every_built_in_participant_in_order(rt):
     kinds = [type(p) for p in _main.hook_lifecycle(rt).participants]
 
     assert kinds == [
+        NotifiedRelations,
         SeriesUpgradeFlag,
         ConfigFlags,
         CharmhelpersCallbacks,

@@ -20,6 +20,7 @@ from charms.reactive._lifecycle import (
     TriggerReset,
 )
 from charms.reactive._lock import state_lock
+from charms.reactive._notified import NotifiedRelations
 from charms.reactive.errors import (
     HookContextError,
     HookLockError,
@@ -179,6 +180,7 @@ def _withheld(error: BaseException) -> str:
 def hook_lifecycle(rt: _runtime.Runtime) -> HookLifecycle:
     """Return the lifecycle of one hook of ``rt`` with every participant, in order."""
     lifecycle = HookLifecycle(rt)
+    lifecycle.register(NotifiedRelations())  # first: every later read goes through it
     lifecycle.register(SeriesUpgradeFlag())
     lifecycle.register(ConfigFlags())
     lifecycle.register(CharmhelpersCallbacks())
