@@ -16,7 +16,7 @@ if str(REPO / "lib") not in sys.path:  # the in-process set-up imports this laye
 
 from bench import report, startup  # noqa: E402
 from bench.assemble import APIS, assemble_ours, assemble_reference  # noqa: E402
-from bench.scenario import Scenario, interleave, measure_noop  # noqa: E402
+from bench.scenario import Scenario, interleave, measure_noop, measure_scale_out  # noqa: E402
 from bench.targets import check_targets  # noqa: E402
 
 
@@ -63,6 +63,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also run the reference at N=1000, RelationBase scenario (2000 set-up hooks at "
         "~0.5 s: many minutes)",
+    )
+    parser.add_argument(
+        "--scale-out-ours",
+        type=_ns,
+        default=[10, 100, 1000],
+        help="N list of the scale-out measurement, ours (client hooks in-process)",
+    )
+    parser.add_argument(
+        "--scale-out-reference",
+        type=_ns,
+        default=[10],
+        help="N list of the scale-out measurement, reference (its O(N^2) costs hours at 1000)",
     )
     parser.add_argument("--no-reference", action="store_true", help="measure this layer only")
     parser.add_argument("--runs", type=int, default=5, help="repetitions per measurement (>=5)")
@@ -136,6 +148,18 @@ def measure_api(
     for data in out.values():
         points = [(int(n), v["relation-changed"]["median_s"]) for n, v in data["scenario"].items()]
         data["changed_fit"] = report.slope(points)
+    scale = {"ours": args.scale_out_ours, "reference": args.scale_out_reference}
+    for fw in charms:
+        out[fw]["scale_out"] = {}
+        for n in scale[fw]:
+            _log(f"{api} scale-out 0 -> {n}: {fw}")
+            out[fw]["scale_out"][str(n)] = measure_scale_out(
+                work / f"scale{n}-{api}-{fw}",
+                charms[fw],
+                n,
+                path_prefix=dev_bin,
+                in_process=fw == "ours" and not args.subprocess_setup,
+            )
     return out
 
 

@@ -118,6 +118,30 @@ def scenario_table(results: dict[str, Any], api: str) -> str:
     for kind in ("relation-changed", "relation-departed", "update-status"):
         for n in sorted({int(n) for n in o_ns} | {int(n) for n in r_ns}):
             row(kind, str(n), o_ns.get(str(n), {}).get(kind), r_ns.get(str(n), {}).get(kind))
+    o_so, r_so = ours.get("scale_out", {}), ref.get("scale_out", {})
+    if o_so or r_so:
+        lines += [
+            "",
+            "Scale-out from 0 to N remote units, the level-triggered reader on (every hook of "
+            "the client from the relation on; ours in-process unless `--subprocess-setup`):",
+            "",
+            "| N | ours hooks | ours tool calls | ours calls/hook | ref hooks | ref tool calls "
+            "| ref calls/hook |",
+            "|---:|---:|---|---:|---:|---|---:|",
+        ]
+        for n in sorted({int(n) for n in o_so} | {int(n) for n in r_so}):
+            cells = []
+            for found in (o_so.get(str(n)), r_so.get(str(n))):
+                if found:
+                    per_hook = found["tool_calls"] / max(found["hooks"], 1)
+                    cells += [
+                        str(found["hooks"]),
+                        f"{found['tool_calls']} ({_tools(found['tools'])})",
+                        f"{per_hook:.1f}",
+                    ]
+                else:
+                    cells += ["-", "-", "-"]
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
     notes = [
         f"* {fw}, {kind}, N={n}: {_tools(found['repeats'])}"
         for fw, ns in (("ours", o_ns), ("reference", r_ns))

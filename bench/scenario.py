@@ -21,6 +21,7 @@ and the size of the unit's state DB.
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -170,7 +171,7 @@ class Scenario:
             self.relation = self.model.relate("client:db", "server:db")
         # As a process: charmhelpers' hookenv caches config() for the life of a process, so
         # an in-process config-changed would still see the first hook's value.
-        self.model.set_config("client", {"answer": True})
+        self.model.set_config("client", {"answer": True, "level": True})
         self.charm_dir = Path(self.model.unit("client/0").charm_dir)
         _peak(self.charm_dir)
 
@@ -232,6 +233,46 @@ class Scenario:
             self.model.add_unit("server")
         _peak(self.charm_dir)
         return sample
+
+
+def measure_scale_out(
+    root: Path, charm: Path, remote_units: int, *, path_prefix: str = "", in_process: bool = False
+) -> dict[str, Any]:
+    """Scale out from 0 to ``remote_units`` server units; count the client's hook-tool calls.
+
+    The client runs with ``answer`` and the level-triggered reader (``level``) on from the
+    start; the server gets one unit, is related, then gains units one at a time (each settled:
+    the client's -joined and -changed run before the next unit comes). Counted: every hook of
+    ``client/0`` from the relation on. ``in_process`` runs the client's hooks in this process
+    (only this layer's charm; the counts are the same, the seconds are not comparable).
+    """
+    subprocess_executor = SubprocessExecutor()
+    executor = InProcessExecutor(subprocess_executor) if in_process else subprocess_executor
+    with Model(root, executor=executor, track_flags=False) as model:
+        if path_prefix:
+            model.engine.base_path = f"{path_prefix}:{model.engine.base_path}"
+        model.deploy(charm, "client", config={"answer": True, "level": True})
+        model.deploy(SERVER, "server", num_units=1)
+        start = len(model.records)
+        began = time.perf_counter()
+        model.relate("client:db", "server:db")
+        for _ in range(remote_units - 1):
+            model.add_unit("server")
+        seconds = time.perf_counter() - began
+        records = [r for r in model.records[start:] if r.unit == "client/0"]
+        failed = [r for r in records if r.exit_code not in (None, 0)]
+        if failed:
+            raise RuntimeError(f"{failed[0].hook} failed:\n{failed[0].stderr}")
+        tools: Counter[str] = Counter()
+        for record in records:
+            tools.update(record.tool_counts)
+        return {
+            "hooks": len(records),
+            "tool_calls": sum(tools.values()),
+            "tools": dict(tools),
+            "seconds": seconds,
+            "in_process": in_process,
+        }
 
 
 class _Executor:

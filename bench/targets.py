@@ -8,6 +8,10 @@ from bench.report import api_results
 
 #: Juju-log lines allowed in the relation-changed hook ("a few").
 MAX_LOG_LINES = 4
+#: Hook-tool calls allowed in relation-changed at any N (issue #15: O(1) per hook).
+MAX_CHANGED_CALLS = 6
+#: Hook-tool calls allowed per client hook of a scale-out, on average (O(N) in total).
+MAX_SCALE_OUT_CALLS_PER_HOOK = 6
 
 
 def _target(name: str, met: bool, detail: str) -> dict[str, Any]:
@@ -19,32 +23,8 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ours = results["frameworks"]["ours"]
     ref = results["frameworks"].get("reference", {})
     out = []
-    for n, kinds in sorted(ours.get("scenario", {}).items(), key=lambda kv: int(kv[0])):
-        tools = kinds["relation-changed"]["tools"]
-        extra = {
-            k: v
-            for k, v in tools.items()
-            if k not in ("relation-get", "relation-list", "relation-set", "juju-log")
-        }
-        met = (
-            tools.get("relation-get") == int(n)
-            and tools.get("relation-list") == 1
-            and tools.get("relation-set") == 1
-            and tools.get("juju-log", 0) <= MAX_LOG_LINES
-            and not extra
-        )
-        out.append(
-            _target(
-                f"relation-changed tool calls at the lower bound (N={n})",
-                met,
-                f"{tools} (want relation-get={n}, relation-list=1, relation-set=1, "
-                f"juju-log<={MAX_LOG_LINES})",
-            )
-        )
-        gets = kinds["update-status"]["tools"].get("relation-get", 0)
-        out.append(
-            _target(f"update-status: no relation-get (N={n})", gets == 0, f"relation-get={gets}")
-        )
+    out += _o1_targets("relationbase", ours)
+    out += _o1_targets("endpoint", api_results(ours, "endpoint"))
     out += _endpoint_targets(api_results(ours, "endpoint").get("scenario", {}))
     o100 = ours.get("scenario", {}).get("100", {}).get("relation-changed")
     r100 = ref.get("scenario", {}).get("100", {}).get("relation-changed")
@@ -94,43 +74,56 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _endpoint_targets(scenario: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Endpoint scenario's bounds: each bag read once, each relation written once.
+def _o1_targets(api: str, results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue #15's bounds, whatever N: the handlers read every remote unit in every hook.
 
-    ``relation-changed`` reads every remote unit's bag (N ``relation-get``; none of the
-    client's own bag, which it only writes) and answers its one relation (one
-    ``relation-set``); in no measured hook is a bag read twice or a relation written twice;
-    ``update-status`` reads nothing.
+    ``relation-changed`` makes at most :data:`MAX_CHANGED_CALLS` hook-tool calls (the
+    notified bag, one ``relation-set``, the log lines); ``update-status`` none but the log
+    lines reporting the handler that ran (``juju-log``); a scale-out
+    from 0 to N at most :data:`MAX_SCALE_OUT_CALLS_PER_HOOK` calls per client hook.
     """
     out = []
-    for n, kinds in sorted(scenario.items(), key=lambda kv: int(kv[0])):
-        tools = kinds["relation-changed"]["tools"]
-        met = (
-            tools.get("relation-get") == int(n)
-            and tools.get("relation-set") == 1
-            and tools.get("juju-log", 0) <= MAX_LOG_LINES
-        )
+    for n, kinds in sorted(results.get("scenario", {}).items(), key=lambda kv: int(kv[0])):
+        changed = kinds["relation-changed"]
         out.append(
             _target(
-                f"endpoint relation-changed: one read per remote unit, one write (N={n})",
-                met,
-                f"{tools} (want relation-get={n}, relation-set=1, juju-log<={MAX_LOG_LINES})",
+                f"{api} relation-changed: at most {MAX_CHANGED_CALLS} tool calls (N={n})",
+                changed["tool_calls"] <= MAX_CHANGED_CALLS
+                and changed["tools"].get("juju-log", 0) <= MAX_LOG_LINES,
+                f"{changed['tool_calls']}: {changed['tools']}",
             )
         )
+        status = kinds["update-status"]
+        asked = {k: v for k, v in status["tools"].items() if k != "juju-log"}
+        out.append(
+            _target(
+                f"{api} update-status: no tool call but the handler report's log lines (N={n})",
+                not asked and status["tools"].get("juju-log", 0) <= MAX_LOG_LINES,
+                f"{status['tool_calls']}: {status['tools']}",
+            )
+        )
+    for n, found in sorted(results.get("scale_out", {}).items(), key=lambda kv: int(kv[0])):
+        per_hook = found["tool_calls"] / max(found["hooks"], 1)
+        out.append(
+            _target(
+                f"{api} scale-out 0 -> {n}: O(1) calls per hook",
+                per_hook <= MAX_SCALE_OUT_CALLS_PER_HOOK,
+                f"{found['tool_calls']} calls in {found['hooks']} hooks ({per_hook:.1f} a hook)",
+            )
+        )
+    return out
+
+
+def _endpoint_targets(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Endpoint scenario's bounds: no bag read twice, no relation written twice."""
+    out = []
+    for n, kinds in sorted(scenario.items(), key=lambda kv: int(kv[0])):
         repeats = {kind: v["repeats"] for kind, v in kinds.items() if v.get("repeats")}
         out.append(
             _target(
                 f"endpoint: no bag read twice, no relation written twice in a hook (N={n})",
                 not repeats,
                 f"repeated calls: {repeats or 'none'}",
-            )
-        )
-        gets = kinds["update-status"]["tools"].get("relation-get", 0)
-        out.append(
-            _target(
-                f"endpoint update-status: no relation-get (N={n})",
-                gets == 0,
-                f"relation-get={gets}",
             )
         )
     return out

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.assemble import APIS, assemble_ours, hook_names
-from bench.scenario import Scenario, measure_noop, repeated_calls
+from bench.scenario import Scenario, measure_noop, measure_scale_out, repeated_calls
 from bench.targets import MAX_LOG_LINES
 from reactive_harness import ToolCall
 
@@ -26,11 +26,14 @@ def test_bench_scenario_tool_counts_at_n1(tmp_path: Path) -> None:
         departed = scenario.measure_departed()
     finally:
         scenario.close()
-    assert changed.tools["relation-get"] == 1
-    assert changed.tools["relation-list"] == 1
-    assert changed.tools["relation-set"] == 1
+    # The notified view (#15): only the bag Juju said changed is read; the membership and
+    # the other bags come from the store; update-status asks nothing though a level-triggered
+    # handler reads every unit.
+    relation_tools = {k: v for k, v in changed.tools.items() if k != "juju-log"}
+    assert relation_tools == {"relation-get": 1, "relation-set": 1}
     assert changed.repeats == {}
-    assert "relation-get" not in status.tools
+    assert not [tool for tool in status.tools if tool.startswith("relation-")], status.tools
+    assert status.tools.get("juju-log", 0) <= MAX_LOG_LINES  # the handler's report
     assert departed.seconds > 0
     assert changed.peak_kib is not None
     assert changed.db_bytes > 0
@@ -56,17 +59,14 @@ def test_bench_endpoint_scenario_reads_and_answers_at_n1(tmp_path: Path) -> None
     digest = hashlib.sha256("".join(received[k] for k in KEYS).encode()).hexdigest()[:16]
     assert json.loads(published["answer"]) == digest
     relation_tools = {k: v for k, v in changed.tools.items() if k != "juju-log"}
-    assert relation_tools == {
-        "relation-ids": 1,
-        "relation-list": 1,
-        "relation-get": 1,
-        "relation-set": 1,
-    }
+    assert relation_tools == {"relation-get": 1, "relation-set": 1}
     assert changed.tools.get("juju-log", 0) <= MAX_LOG_LINES
     assert changed.repeats == {}
-    assert status.tools == {}
-    # The departing unit's bag is read once (kept in all_departed_units); nothing is written.
-    assert departed.tools.get("relation-get") == 1
+    assert not [tool for tool in status.tools if tool.startswith("relation-")], status.tools
+    assert status.tools.get("juju-log", 0) <= MAX_LOG_LINES  # the handler's report
+    # The departing unit's bag (kept in all_departed_units) is its bag as last notified:
+    # no call; nothing is written.
+    assert "relation-get" not in departed.tools
     assert "relation-set" not in departed.tools
     assert departed.repeats == {}
     assert changed.peak_kib is not None
@@ -96,3 +96,13 @@ def test_repeated_calls_counts_reads_per_bag_and_writes_per_relation() -> None:
         call("relation-set", "-r", "db:1", "answer=x"),
     ]
     assert repeated_calls(calls) == {"relation-get": 1, "relation-set": 1}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_bench_scale_out_counts_every_client_hook(tmp_path: Path, api: str) -> None:
+    charm = assemble_ours(tmp_path / "charm", api)
+    found = measure_scale_out(tmp_path / "model", charm, 4, path_prefix=DEV_BIN, in_process=True)
+    # Each of the 4 units: -joined and -changed on the client (relation-created once).
+    assert found["hooks"] >= 8
+    assert found["tool_calls"] == sum(found["tools"].values())
+    assert found["tool_calls"] / found["hooks"] <= 6  # O(1) a hook: no read per remote unit

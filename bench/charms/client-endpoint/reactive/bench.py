@@ -11,6 +11,13 @@ benchpeak.record_at_exit()
 @hook("config-changed")
 def configure():
     toggle_flag("bench.answering", bool(hookenv.config().get("answer")))
+    toggle_flag("bench.level", bool(hookenv.config().get("level")))
+
+
+@when("db.available", "bench.level")
+def watch():
+    """Level-triggered: reads every joined unit's keys in every hook (writes nothing)."""
+    endpoint_from_flag("db.available").digest()
 
 
 @when("db.available", "db.changed", "bench.answering")

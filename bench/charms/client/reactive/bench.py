@@ -15,6 +15,16 @@ benchpeak.record_at_exit()
 @hook("config-changed")
 def configure():
     toggle_state("bench.answering", bool(hookenv.config().get("answer")))
+    toggle_state("bench.level", bool(hookenv.config().get("level")))
+
+
+@when("db.available", "bench.level")
+def watch(available):
+    """Level-triggered: reads every conversation's keys in every hook (writes nothing)."""
+    digest = hashlib.sha256()
+    for conv in available.conversations():
+        for key in KEYS:
+            digest.update(str(conv.get_remote(key)).encode())
 
 
 @when("db.available", "db.changed", "bench.answering")
