@@ -221,3 +221,27 @@ def test_unrelating_forgets_the_relation(related: Model):
     assert not [key for key in view(related) if f".{rid}" in key], view(related)
     related.update_status("client")
     assert view(related).get("reactive.notified.ids.db", []) == []
+
+
+DIRECT = """
+from charmhelpers.core import hookenv
+from charms.reactive import hook
+
+
+@hook("update-status")
+def direct():
+    rid = hookenv.relation_ids("db")[0]
+    record("direct", hookenv.relation_get(rid=rid, unit="server/0"))
+"""
+
+
+def test_charm_code_calling_charmhelpers_still_asks_juju(model: Model, make_charm, server, seen):
+    model.deploy(make_charm("client", DIRECT, requires={"db": "kv"}), "client")
+    model.deploy(server, "server", num_units=2)
+    model.relate("client:db", "server:db")
+    model.set_relation_data(REL, "server/0", {"v": "direct"})
+    model.update_status("client")
+    record = last(model, "update-status")
+    assert tools(record)["relation-ids"] == 1
+    assert tools(record)["relation-get"] == 1
+    assert seen("client/0")["direct"]["v"] == "direct"

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from devtools import charmbuild
+from helpers.notified import notified_view_errors
 from helpers.upgrade import CHARM, REMOTE, build, differences, hosts_action, snapshot
 from reactive_harness import Model
 
@@ -68,6 +69,9 @@ def run_in(model: Model, first: Path, then: Path) -> dict[str, Any]:
     out["final"] = snapshot(model)
     units = model.app("subject").units
     out["venvs"] = sorted(u.name for u in units if (u.charm_dir.parent / ".venv").is_dir())
+    # The notified view, started empty by the upgrade from 1.5.3, filled lazily and exactly.
+    out["view errors"] = {u.name: notified_view_errors(model, u.name) for u in units}
+    out["view keys"] = sum(len(u.kv("reactive.notified.")) for u in units)
     return out
 
 
@@ -98,6 +102,9 @@ def test_upgrade_from_reference_keeps_state(
         diff = differences(upgraded[stage], ours[stage])
         assert not diff, f"after {stage}:\n" + "\n".join(diff)
     assert upgraded["action-after"] == ours["action-after"]
+    assert upgraded["view errors"] == {"subject/0": [], "subject/1": []}
+    assert ours["view errors"] == {"subject/0": [], "subject/1": []}
+    assert upgraded["view keys"] > 0
 
 
 @pytest.fixture(scope="module")
