@@ -83,9 +83,14 @@ class NotifiedTools:
         unit = rt.context.unit_name or ""
         self._unit = unit
         self._app = unit.split("/")[0]
+        #: Membership per relation id, decoded once per hook (it changes only between hooks).
+        self._members_seen: dict[str, frozenset[str]] = {}
 
-    def _members(self, relation_id: str) -> list[str]:
-        return self.relation_list(relation_id)
+    def _members(self, relation_id: str) -> frozenset[str]:
+        found = self._members_seen.get(relation_id)
+        if found is None:
+            found = self._members_seen[relation_id] = frozenset(self.relation_list(relation_id))
+        return found
 
     def relation_get(self, relation_id: str, unit: str) -> dict[str, str]:
         """A remote unit's bag as of its last notification; the local unit's from Juju."""
