@@ -13,7 +13,8 @@ would run them:
 
 and the state DB's size on disk after the fill.
 
-Usage: ``python -m bench.view_cost [N ...]`` (default 1000).
+Usage: ``.venv/bin/python tests/helpers/view_cost.py [N ...]`` (default 1000). It lives with
+the test helpers because it drives the private hook lifecycle directly (only tests may).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "lib"))
 sys.path.insert(0, str(REPO / "tests"))
 
