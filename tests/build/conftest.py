@@ -14,11 +14,14 @@ from helpers.build import EXAMPLES, REPO
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test of this directory is a build test (``-m build`` / ``-m "not build"``).
 
     Under pytest-xdist (``--dist loadgroup``) they run in one worker: the examples are
-    built once per session (:func:`built`), not once per worker.
+    built once per session (:func:`built`), not once per worker. pytest-xdist's worker reads
+    the ``xdist_group`` marks in its own ``pytest_collection_modifyitems``, registered after
+    this conftest and so called before it: ``tryfirst`` puts the marks there in time.
     """
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:

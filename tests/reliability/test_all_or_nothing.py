@@ -21,7 +21,8 @@ import pytest
 
 from helpers.charm_assembly import REPO, assemble
 from helpers.reliability import snapshot
-from reactive_harness import Model
+from reactive_harness import Model, SubprocessExecutor
+from reactive_harness.inprocess import InProcessExecutor
 
 UNIT = "aon/0"
 REL = "aon:db remote:db"
@@ -39,12 +40,15 @@ def aon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_charm) -> Iterator
         hook.write_text(template)
         hook.chmod(0o755)
     remote = make_charm("remote", provides={"db": "aon-db"})
-    with Model(tmp_path / "model", fail_fast=False) as model:
+    # The scene is set in-process (the same lib, a tenth of the time); the tests run every
+    # hook as a process, as Juju does: they kill hooks and fork children.
+    with Model(tmp_path / "model", fail_fast=False, executor=InProcessExecutor()) as model:
         model.deploy(charm, "aon")
         model.deploy(remote, "remote", num_units=2)
         model.relate("aon:db", "remote:db")
         model.set_relation_data(REL, "remote/0", {"value": "0"})
         assert model.unit(UNIT).error is None
+        model.engine.executor = SubprocessExecutor()
         yield model
 
 

@@ -69,13 +69,33 @@ TOLERATED = ("juju-log", "status-set")
 INJECTED: dict[str, int] = {"fail": 0, "kill": 0, "term": 0, "lost": 0, "exception": 0}
 
 
+@contextlib.contextmanager
+def _processes_for(model: Model, kind: str) -> Iterator[None]:
+    """Run the block's hooks as processes when ``kind`` is a signal, in-process otherwise.
+
+    A kill needs a real process (main() must not get to roll back). The hooks that set the
+    scene and the retry run in-process: they are the same code, and a process each costs
+    most of these tests' time.
+    """
+    if kind not in ("kill", "term"):
+        yield
+        return
+    saved = model.engine.executor
+    model.engine.executor = SubprocessExecutor()
+    try:
+        yield
+    finally:
+        model.engine.executor = saved
+
+
 def _last_failed(model: Model):
     return model.unit(UNIT).error
 
 
-def _count_calls(model: Model, trigger: Callable[[Model], None], hook: str) -> int:
+def _count_calls(model: Model, trigger: Callable[[Model], None], hook: str, kind: str) -> int:
     trigger(model)
-    model.settle()
+    with _processes_for(model, kind):  # counted as the faults will run it
+        model.settle()
     assert model.unit(UNIT).error is None
     records = [r for r in model.unit(UNIT).records if r.hook == hook]
     return len(records[-1].tool_calls)
@@ -84,14 +104,15 @@ def _count_calls(model: Model, trigger: Callable[[Model], None], hook: str) -> i
 def _inject_each_call(model: Model, trigger: Callable[[Model], None], hook: str, kind: str) -> int:
     """Fail (or kill) call 1, 2, ... n of the hook in turn; return how many runs failed."""
     failures = 0
-    calls = _count_calls(model, trigger, hook)
+    calls = _count_calls(model, trigger, hook, kind)
     assert calls >= 3  # the hook really makes tool calls
     for call in range(1, calls + 1):
         trigger(model)  # queues the hook (a remote change commits the remote bag first)
         before = snapshot(model)
         flags_before = model.unit(UNIT).flags
         model.inject_fault(UNIT, call=call, kind=kind)
-        model.settle()
+        with _processes_for(model, kind):
+            model.settle()
         failed = model.unit(UNIT).error
         if failed is None:
             # Only a call whose failure main() tolerates (juju-log) may let the hook pass.
@@ -114,8 +135,6 @@ def _inject_each_call(model: Model, trigger: Callable[[Model], None], hook: str,
 @pytest.mark.parametrize("kind", ["fail", "kill", "term"])
 @pytest.mark.parametrize("hook", sorted(TRIGGERS))
 def test_each_tool_call_failing_leaves_nothing_partial(related: Model, hook: str, kind: str):
-    if kind in ("kill", "term"):  # a signal needs a real process: main() must not roll back
-        related.engine.executor = SubprocessExecutor()
     assert _inject_each_call(related, TRIGGERS[hook], hook, kind) >= 2
     hooks = [r.hook for r in related.unit(UNIT).records if r.retry_of is not None]
     assert hook in hooks
@@ -185,11 +204,10 @@ TEARDOWN_FAULTS = [
 def test_teardown_hook_failing_at_each_call_leaves_nothing_partial(
     related: Model, hook: str, kind: str
 ):
-    if kind in ("kill", "term"):
-        related.engine.executor = SubprocessExecutor()
     ep = hook.split("-")[0]
     _teardown(related, hook, ep)
-    related.settle()
+    with _processes_for(related, kind):  # counted as the faults will run it
+        related.settle()
     assert related.unit(UNIT).error is None
     calls = len([r for r in related.unit(UNIT).records if r.hook == hook][-1].tool_calls)
     assert calls >= 3
@@ -199,7 +217,8 @@ def test_teardown_hook_failing_at_each_call_leaves_nothing_partial(
         before = _own_state(related)
         flags_before = related.unit(UNIT).flags
         related.inject_fault(UNIT, call=call, kind=kind, hook=hook)
-        related.settle()
+        with _processes_for(related, kind):
+            related.settle()
         failed = related.unit(UNIT).error
         if failed is None:
             ran = [r for r in related.unit(UNIT).records if r.hook == hook][-1]

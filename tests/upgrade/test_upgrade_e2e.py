@@ -24,6 +24,10 @@ from helpers.notified import notified_view_errors
 from helpers.upgrade import CHARM, REMOTE, build, differences, hosts_action, snapshot
 from reactive_harness import Model
 
+#: Under pytest-xdist (``--dist loadgroup``) the module's tests share one worker: its module
+#: fixtures run the reference framework's scenario once, not once per worker.
+pytestmark = pytest.mark.xdist_group("upgrade-e2e")
+
 
 def phase_one(model: Model, charm: Path) -> dict[str, Any]:
     """Deploy, relate in every scope, change data, scale the remote side; return the action."""

@@ -37,6 +37,10 @@ TASKS = "epsubject:tasks eptasks:tasks"
 DEPARTED_KEY = "reactive.endpoints.departed.db"
 HASHES = "reactive.data_changed.endpoint.db."
 
+#: Under pytest-xdist (``--dist loadgroup``) the module's tests share one worker: its module
+#: fixtures run the reference framework's scenario once, not once per worker.
+pytestmark = pytest.mark.xdist_group("upgrade-endpoints")
+
 
 def build(dest: Path, framework: str, ref_python: Path) -> Path:
     """Copy the fixture charm to ``dest`` with hook files calling ``framework``'s ``main()``."""
