@@ -290,6 +290,7 @@ class Engine:
             action is not None,
             self.hook_timeout,
             command,
+            self.tools_dir,
         )
         try:
             result = self.executor.run(job)

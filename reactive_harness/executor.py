@@ -39,6 +39,7 @@ class HookJob:
         action: Whether this runs ``actions/<hook>`` rather than a hook.
         timeout: Seconds after which the hook is killed.
         command: Run this instead of a charm file (``juju exec``).
+        tools_dir: The directory of the hook tools on the hook's ``PATH`` (``None``: unknown).
     """
 
     unit: str
@@ -49,6 +50,7 @@ class HookJob:
     action: bool = False
     timeout: float = 600.0
     command: tuple[str, ...] | None = None
+    tools_dir: Path | None = None
 
 
 @dataclass(frozen=True)

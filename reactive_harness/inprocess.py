@@ -9,6 +9,13 @@ and the records are the same as for a subprocess. Anything else (shell hooks, ac
 ``juju exec``) goes to the fallback executor. The lib is imported on first use, from
 ``sys.path``.
 
+Charm code that runs a hook tool itself (charmhelpers' ``status_set()``, ``is_leader()``,
+``log()``: ``subprocess.check_output(["is-leader", ...])`` and the like) is answered in-process
+too: while a hook runs, ``subprocess.run``, ``call``, ``check_call`` and ``check_output`` hand
+a command that ``PATH`` resolves to the emulator's hook tools straight to the emulator, with
+the exit code, output, errors and exceptions a process would give. Other commands, and tool
+calls with streams a process would need (a file as stdin or stdout), start a process.
+
 A ``kill`` fault raises a ``BaseException`` at the tool call; from then on every tool call
 raises it again, so the hook cannot commit, as with SIGKILL.
 """
@@ -19,13 +26,15 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import signal
+import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reactive_harness.executor import (
     ExecResult,
@@ -53,6 +62,126 @@ def is_reactive_hook(path: Path) -> bool:
         return bool(_REACTIVE.search(path.read_text(encoding="utf-8", errors="replace")))
     except OSError:
         return False
+
+
+#: The hook running in-process now (its job and executor), read by the subprocess wrappers.
+_ACTIVE: list[tuple[HookJob, InProcessExecutor]] = []
+_WRAPPED = ("run", "call", "check_call", "check_output")
+_STREAMS = (None, subprocess.PIPE, subprocess.DEVNULL)
+
+
+def _tool_argv(args: Any, kwargs: dict[str, Any], job: HookJob) -> list[str] | None:
+    """The argv (tool name first) of a hook-tool command, or ``None`` for anything else."""
+    if job.tools_dir is None or kwargs.get("shell") or kwargs.get("executable"):
+        return None
+    if kwargs.get("stdin") not in _STREAMS or kwargs.get("stdout") not in _STREAMS:
+        return None
+    if kwargs.get("stderr") not in (*_STREAMS, subprocess.STDOUT):
+        return None
+    try:
+        if isinstance(args, (str, bytes, os.PathLike)):
+            argv = [os.fsdecode(args)]
+        else:
+            argv = [os.fsdecode(a) for a in args]
+    except TypeError:
+        return None
+    if not argv:
+        return None
+    env = kwargs.get("env")
+    found = shutil.which(argv[0], path=(env if env is not None else os.environ).get("PATH"))
+    if found is None or os.path.dirname(found) != str(job.tools_dir):
+        return None
+    return [os.path.basename(argv[0]), *argv[1:]]
+
+
+def _answer(
+    job: HookJob,
+    executor: InProcessExecutor,
+    args: Any,
+    argv: list[str],
+    kwargs: dict[str, Any],
+) -> subprocess.CompletedProcess[Any]:
+    """Run one hook-tool command in-process; return what ``subprocess.run`` would."""
+    if executor.killed:
+        raise HookKilledError(argv[0])
+    text = bool(
+        kwargs.get("text") or kwargs.get("universal_newlines") or kwargs.get("encoding")
+        or kwargs.get("errors")
+    )  # fmt: skip
+    data = kwargs.get("input")
+    stdin = data.encode(kwargs.get("encoding") or "utf-8") if isinstance(data, str) else data
+    reply = job.call_tool(argv, str(kwargs.get("cwd") or os.getcwd()), stdin or b"")
+    if reply is None:
+        raise HookKilledError(argv[0])
+
+    def decode(raw: bytes) -> str | bytes:
+        if not text:
+            return raw
+        out = raw.decode(kwargs.get("encoding") or "utf-8", kwargs.get("errors") or "strict")
+        return out.replace("\r\n", "\n").replace("\r", "\n")
+
+    out: Any = None
+    err: Any = None
+    if kwargs.get("capture_output"):
+        out, err = decode(reply.stdout), decode(reply.stderr)
+    else:
+        stdout, stderr = kwargs.get("stdout"), kwargs.get("stderr")
+        raw_out = reply.stdout + (reply.stderr if stderr == subprocess.STDOUT else b"")
+        if stdout == subprocess.PIPE:
+            out = decode(raw_out)
+        elif stdout is None:  # inherited: the hook's own output
+            sys.stdout.write(raw_out.decode("utf-8", "replace"))
+        if stderr == subprocess.PIPE:
+            err = decode(reply.stderr)
+        elif stderr is None:
+            sys.stderr.write(reply.stderr.decode("utf-8", "replace"))
+    return subprocess.CompletedProcess(args, reply.code, out, err)
+
+
+def _wrap(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``subprocess.<name>`` answering hook-tool commands of the running hook in-process."""
+
+    def wrapper(*popenargs: Any, **kwargs: Any) -> Any:
+        args: Any = popenargs[0] if popenargs else kwargs.get("args")
+        argv = None
+        if _ACTIVE and args is not None and len(popenargs) <= 1:
+            argv = _tool_argv(args, kwargs, _ACTIVE[-1][0])
+        if argv is None:
+            return original(*popenargs, **kwargs)
+        job, executor = _ACTIVE[-1]
+        if name == "check_output":
+            kwargs["stdout"] = subprocess.PIPE
+        done = _answer(job, executor, args, argv, kwargs)
+        if name == "call":
+            return done.returncode
+        if name == "run" and not kwargs.get("check"):
+            return done
+        if done.returncode:
+            raise subprocess.CalledProcessError(done.returncode, args, done.stdout, done.stderr)
+        return done.stdout if name == "check_output" else done if name == "run" else 0
+
+    wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+    wrapper.__name__ = wrapper.__qualname__ = name
+    return wrapper
+
+
+@contextlib.contextmanager
+def _charm_tool_calls(job: HookJob, executor: InProcessExecutor) -> Iterator[None]:
+    """While the block runs, charm code's hook-tool commands are answered in-process.
+
+    The wrappers stay correct if charm code bound one (``from subprocess import call``)
+    during the hook: outside a hook they run the command as a process.
+    """
+    saved = {name: getattr(subprocess, name) for name in _WRAPPED}
+    for name, function in saved.items():
+        setattr(subprocess, name, _wrap(name, getattr(function, "__wrapped__", function)))
+    _ACTIVE.append((job, executor))
+    try:
+        yield
+    finally:
+        _ACTIVE.pop()
+        for name, function in saved.items():
+            setattr(subprocess, name, function)
 
 
 def _emulator_tools(job: HookJob, executor: InProcessExecutor) -> SubprocessHookTools:
@@ -131,7 +260,11 @@ class InProcessExecutor:
         try:
             ctx = HookContext.from_environ(job.env, argv0=str(path))
             tools = _emulator_tools(job, self)
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            with (
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+                _charm_tool_calls(job, self),
+            ):
                 try:
                     charms.reactive.main(context=ctx, tools=tools)
                 except SystemExit as exc:

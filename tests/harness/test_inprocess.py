@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import textwrap
 
 import pytest
@@ -112,3 +114,70 @@ def test_reactive_hook_detection(tmp_path):
     hook.write_text("#!/bin/sh\necho main()\n")
     assert not is_reactive_hook(hook)
     assert not is_reactive_hook(tmp_path / "missing")
+
+
+TOOL_CALLING_HANDLERS = """
+import json
+import subprocess
+from subprocess import call as bound_call
+
+from charms.reactive import hook
+
+
+@hook("config-changed")
+def call_tools_as_charm_code_does():
+    out = {}
+    out["is-leader"] = json.loads(subprocess.check_output(["is-leader", "--format=json"]))
+    out["status-set"] = subprocess.check_call(["status-set", "active", "from charm code"])
+    out["juju-log"] = bound_call(["juju-log", "logged by charm code"])
+    done = subprocess.run(["config-get", "greeting"], capture_output=True, text=True)
+    out["config-get"] = [done.returncode, done.stdout]
+    bad = subprocess.run(["status-set", "sleepy"], capture_output=True)
+    out["bad status"] = [bad.returncode, bad.stderr.decode()]
+    try:
+        subprocess.check_output(["relation-get", "-r", "db:99", "-", "r/0"],
+                                stderr=subprocess.STDOUT)
+    except subprocess.CalledProcessError as exc:
+        out["relation-get"] = [exc.returncode, exc.cmd, exc.output.decode()]
+    out["echo"] = subprocess.check_output(["echo", "a process"], text=True)
+    with open("tools.json", "w") as f:
+        json.dump(out, f)
+"""
+
+
+def test_charm_code_running_hook_tools_is_answered_in_process(inproc, make_charm):
+    """charmhelpers-style ``subprocess`` calls of hook tools cost no process in-process.
+
+    The emulator's tool client is replaced by a script that fails: every tool call that
+    reached a process would exit 99. Other commands still run as processes.
+    """
+    model, _ = inproc
+    client = model.root / "tools" / "jujuc"
+    client.write_text("#!/bin/sh\necho 'a process ran' >&2\nexit 99\n")
+    charm = make_charm("r", config={"greeting": {"type": "string", "default": "hi"}})
+    (charm / "reactive").mkdir()
+    (charm / "reactive" / "app.py").write_text(TOOL_CALLING_HANDLERS)
+    path = charm / "hooks" / "config-changed"
+    path.write_text(HOOK)
+    path.chmod(0o755)
+    model.deploy(charm)
+    unit = model.unit("r/0")
+    assert unit.error is None, unit.error
+    out = json.loads((unit.charm_dir / "tools.json").read_text())
+    assert out["is-leader"] is True
+    assert out["status-set"] == 0
+    assert out["juju-log"] == 0
+    assert out["config-get"] == [0, "hi\n"]
+    assert out["bad status"][0] == 2
+    assert "sleepy" in out["bad status"][1]
+    code, cmd, text = out["relation-get"]
+    assert code != 0
+    assert cmd == ["relation-get", "-r", "db:99", "-", "r/0"]
+    assert text.startswith("ERROR ")
+    assert out["echo"] == "a process\n"
+    record = [r for r in unit.records if r.hook == "config-changed"][-1]
+    argv = [c.argv for c in record.tool_calls]
+    assert ("status-set", "active", "from charm code") in argv
+    assert ("juju-log", "logged by charm code") in argv
+    assert (unit.status.status, unit.status.message) == ("active", "from charm code")
+    assert not hasattr(subprocess.run, "__wrapped__")  # the hook's wrappers are gone
