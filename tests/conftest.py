@@ -127,10 +127,51 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _TIME_BY_DIR[key] = _TIME_BY_DIR.get(key, 0.0) + report.duration
 
 
+#: The figures printed at the end, per ``module.NAME``; module globals of the tests.
+FIGURES = (
+    ("test_transactions", "INJECTED"),
+    ("test_all_or_nothing", "TRIED"),
+    ("test_bad_environment", "TRIED"),
+    ("test_lifecycle_fuzz", "STATS"),
+)
+#: Figures reported by pytest-xdist's workers (the controller runs no test itself).
+_FROM_WORKERS: list[str] = []
+
+
+def _figures() -> list[str]:
+    out = []
+    for module, name in FIGURES:
+        value = getattr(sys.modules.get(module), name, None)
+        if value and not (isinstance(value, dict) and not any(value.values())):
+            out.append(f"{module}.{name}: {len(value) if isinstance(value, list) else value}")
+    return out
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand this worker's figures to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["reliability_figures"] = _figures()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """In pytest-xdist's controller, collect a finished worker's figures."""
+    _FROM_WORKERS.extend(getattr(node, "workeroutput", {}).get("reliability_figures", []))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the time spent per test directory (setup, call and teardown of its tests)."""
-    if not _TIME_BY_DIR:
-        return
-    terminalreporter.write_sep("-", "time per test directory")
-    for key, seconds in sorted(_TIME_BY_DIR.items(), key=lambda item: -item[1]):
-        terminalreporter.write_line(f"{seconds:8.1f} s  {key}")
+    """Print the time per test directory, then the reliability figures (faults, bad inputs,
+    fuzzing) of the tests that ran: under pytest-xdist, one line per worker that ran some.
+
+    In the root conftest: pytest-xdist's controller loads no other conftest of ``tests/``.
+    """
+    if _TIME_BY_DIR:
+        terminalreporter.write_sep("-", "time per test directory")
+        for key, seconds in sorted(_TIME_BY_DIR.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{seconds:8.1f} s  {key}")
+    figures = _figures() + sorted(_FROM_WORKERS)
+    if figures:
+        terminalreporter.write_sep("-", "reliability figures")
+        for line in figures:
+            terminalreporter.write_line(line)
