@@ -6,10 +6,10 @@ peers ``ring`` UNIT) is related to two applications of the hook-less remote char
 ``gamma``), so one relation name has two relation ids. Hooks run in-process.
 
 Normal run: ``NORMAL_EXAMPLES`` derandomized sequences of up to ``FUZZ_STEPS`` steps (default
-12), about 45 hooks each in-process (deploying three applications included). Measured on 2
-cores at load ~1.5: 200 examples = 216 sequences = 9637 hooks in 248 s (26 ms a hook, 1.15 s a
-sequence); the same costs ~5x more when the machine is shared (load ~9). "A few hundred"
-(200) thus takes ~4 minutes; 120 examples (~140 s) fit the 2-3 minute budget.
+12), about 55 hooks each in-process (deploying three applications included; the charm's own
+``status_set()``/``is_leader()`` answered in-process too). Measured on an idle 2-core machine:
+60 examples in 28-31 s (about 0.45 s a sequence, 9 ms a hook); in CI, beside the other
+interpreters' runs, about twice that.
 
 Long mode (outside CI)::
 
@@ -34,7 +34,7 @@ from reactive_harness.inprocess import InProcessExecutor
 SCOPE = {"u": "unit", "s": "service", "g": "global", "c": "pool", "ring": "unit"}
 REMOTES = ("beta", "gamma")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
-#: Sequences of the normal run (about a minute on 2 idle cores; the long mode fuzzes for real).
+#: Sequences of the normal run (about 30 s on 2 idle cores; the long mode fuzzes for real).
 NORMAL_EXAMPLES = 60
 STEPS = int(os.environ.get("FUZZ_STEPS", "12"))
 #: Figures for the report.
