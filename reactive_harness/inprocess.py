@@ -46,6 +46,7 @@ from reactive_harness.executor import (
 
 if TYPE_CHECKING:
     from charms.reactive.juju import SubprocessHookTools
+    from reactive_harness.tools import Reply
 
 __all__ = ["InProcessExecutor", "is_reactive_hook"]
 
@@ -62,6 +63,18 @@ def is_reactive_hook(path: Path) -> bool:
         return bool(_REACTIVE.search(path.read_text(encoding="utf-8", errors="replace")))
     except OSError:
         return False
+
+
+def _call_tool(
+    job: HookJob, executor: InProcessExecutor, argv: list[str], cwd: str, stdin: bytes
+) -> Reply:
+    """Hand one tool call to the emulator; a killed hook's call raises, as SIGKILL would."""
+    if executor.killed:
+        raise HookKilledError(argv[0])
+    reply = job.call_tool(argv, cwd, stdin)
+    if reply is None:
+        raise HookKilledError(argv[0])
+    return reply
 
 
 #: The hook running in-process now (its job and executor), read by the subprocess wrappers.
@@ -102,17 +115,13 @@ def _answer(
     kwargs: dict[str, Any],
 ) -> subprocess.CompletedProcess[Any]:
     """Run one hook-tool command in-process; return what ``subprocess.run`` would."""
-    if executor.killed:
-        raise HookKilledError(argv[0])
     text = bool(
         kwargs.get("text") or kwargs.get("universal_newlines") or kwargs.get("encoding")
         or kwargs.get("errors")
     )  # fmt: skip
     data = kwargs.get("input")
     stdin = data.encode(kwargs.get("encoding") or "utf-8") if isinstance(data, str) else data
-    reply = job.call_tool(argv, str(kwargs.get("cwd") or os.getcwd()), stdin or b"")
-    if reply is None:
-        raise HookKilledError(argv[0])
+    reply = _call_tool(job, executor, argv, str(kwargs.get("cwd") or os.getcwd()), stdin or b"")
 
     def decode(raw: bytes) -> str | bytes:
         if not text:
@@ -189,11 +198,7 @@ def _emulator_tools(job: HookJob, executor: InProcessExecutor) -> SubprocessHook
     from charms.reactive.juju import SubprocessHookTools, ToolResult
 
     def run(argv: Sequence[str], stdin: str | None) -> ToolResult:
-        if executor.killed:
-            raise HookKilledError(argv[0])
-        reply = job.call_tool(list(argv), str(job.charm_dir), (stdin or "").encode())
-        if reply is None:
-            raise HookKilledError(argv[0])
+        reply = _call_tool(job, executor, list(argv), str(job.charm_dir), (stdin or "").encode())
         return ToolResult(
             reply.code,
             reply.stdout.decode("utf-8", "replace"),

@@ -40,7 +40,7 @@ def aon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_charm) -> Iterator
         hook.write_text(template)
         hook.chmod(0o755)
     remote = make_charm("remote", provides={"db": "aon-db"})
-    # The scene is set in-process (the same lib, a tenth of the time); the tests run every
+    # The scene is set in-process (the same lib, no process per hook); the tests run every
     # hook as a process, as Juju does: they kill hooks and fork children.
     with Model(tmp_path / "model", fail_fast=False, executor=InProcessExecutor()) as model:
         model.deploy(charm, "aon")
